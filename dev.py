@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""One entry point for a fresh machine with only python3 and git.
+
+    python3 dev.py serve    # set up .venv/, the database, the course and demo accounts; serve on :8000
+    python3 dev.py test     # run the whole test suite (extra arguments go to pytest)
+
+Running either again is safe and fast: dependencies are reinstalled only when pyproject.toml changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import time
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+PYTHON = VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+STAMP = VENV / ".academy-deps"
+
+
+def say(message: str) -> None:
+    print(f"==> {message}", flush=True)
+
+
+def run(*args: str | Path, env: dict | None = None) -> None:
+    result = subprocess.run([str(a) for a in args], cwd=ROOT, env=env)
+    if result.returncode != 0:
+        sys.exit(result.returncode)
+
+
+def ensure_venv() -> None:
+    if sys.version_info < (3, 11):
+        sys.exit(f"Gateway Academy needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
+    if not PYTHON.exists():
+        say("Creating a virtual environment in .venv/")
+        venv.create(VENV, with_pip=True)
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text().strip() == wanted:
+        return
+    say("Installing dependencies from pyproject.toml (the first time takes a minute or two)")
+    started = time.monotonic()
+    run(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--upgrade", "pip")
+    run(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e", ".[test]")
+    STAMP.write_text(wanted)
+    say(f"Dependencies installed in {time.monotonic() - started:.0f} s")
+
+
+def serve(args: list[str]) -> None:
+    env = {**os.environ, "DJANGO_DEBUG": os.environ.get("DJANGO_DEBUG", "1")}
+    manage = [PYTHON, "manage.py"]
+    say("Migrating the database")
+    run(*manage, "migrate", "--noinput", "-v", "0", env=env)
+    say("Loading the course content")
+    run(*manage, "sync_content", env=env)
+    run(*manage, "seed_demo", env=env)
+    address = args[0] if args else "127.0.0.1:8000"
+    say(f"Serving Gateway Academy at http://{address}/ (Ctrl+C to stop)")
+    os.execve(str(PYTHON), [str(PYTHON), "manage.py", "runserver", address], env)
+
+
+def test(args: list[str]) -> None:
+    os.execv(str(PYTHON), [str(PYTHON), "-m", "pytest", *args])
+
+
+def main() -> None:
+    if len(sys.argv) < 2 or sys.argv[1] not in {"serve", "test"}:
+        sys.exit(__doc__)
+    ensure_venv()
+    os.chdir(ROOT)
+    {"serve": serve, "test": test}[sys.argv[1]](sys.argv[2:])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,52 @@
+// Small progressive enhancements. Every page works without this file.
+(function () {
+  function currentTheme() { return document.documentElement.getAttribute("data-bs-theme") || "light"; }
+
+  function syncToggle() {
+    var button = document.getElementById("theme-toggle");
+    if (!button) return;
+    var dark = currentTheme() === "dark";
+    button.setAttribute("aria-pressed", dark ? "true" : "false");
+    button.querySelector(".theme-toggle-label").textContent = dark ? "Light mode" : "Dark mode";
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("#theme-toggle");
+    if (!button) return;
+    var next = currentTheme() === "dark" ? "light" : "dark";
+    document.documentElement.setAttribute("data-bs-theme", next);
+    try { localStorage.setItem("academy-theme", next); } catch (e) { /* private mode */ }
+    syncToggle();
+  });
+
+  // Copy buttons: <button data-copy-target="#id">.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy-target]");
+    if (!button) return;
+    var source = document.querySelector(button.getAttribute("data-copy-target"));
+    if (!source || !navigator.clipboard) return;
+    navigator.clipboard.writeText(source.textContent).then(function () {
+      var label = button.textContent;
+      button.textContent = "Copied";
+      setTimeout(function () { button.textContent = label; }, 1500);
+    });
+  });
+
+  // htmx swaps in fresh server markup when a request fails; tell the reader instead of doing nothing.
+  document.addEventListener("htmx:responseError", function (event) {
+    var target = event.detail.target;
+    if (target && event.detail.xhr && event.detail.xhr.status >= 500) {
+      target.insertAdjacentHTML("afterbegin",
+        '<div class="alert alert-danger" role="alert">Something went wrong on our side. Your work is saved; please try again.</div>');
+    }
+  });
+  document.addEventListener("htmx:sendError", function (event) {
+    var target = event.detail.target;
+    if (target) {
+      target.insertAdjacentHTML("afterbegin",
+        '<div class="alert alert-warning" role="alert">You seem to be offline. Nothing was lost; try again when you are back.</div>');
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", syncToggle);
+})();
