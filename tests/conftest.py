@@ -53,3 +53,37 @@ def instructor_client(instructor) -> Client:
 @pytest.fixture
 def instructor2_client(instructor2) -> Client:
     return _client_for(instructor2)
+
+
+# --- The course -----------------------------------------------------------------------------------
+# Parsed once per test session (rendering Markdown is the slow part); written to the database once
+# at set-up, and again after a transactional test (a browser test) has flushed the tables.
+_parsed_course = None
+
+
+def _load_course_into_db():
+    global _parsed_course
+    from django.conf import settings
+
+    from courseware.content import load_course
+    from courseware.sync import apply
+
+    if _parsed_course is None:
+        _parsed_course = load_course(settings.CONTENT_DIRS)
+    apply(_parsed_course)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        _load_course_into_db()
+
+
+@pytest.fixture
+def course(db):
+    """The real course, loaded in the database."""
+    from courseware.models import Lesson
+
+    if not Lesson.objects.exists():
+        _load_course_into_db()
+    return Lesson.objects.published().in_course_order()

@@ -216,7 +216,7 @@ def test_demo_accounts_refused_in_production(db, settings):
 def _deploy_env(**extra: str) -> dict:
     import os
 
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     env.update(
         DJANGO_DEBUG="0",
         SECRET_KEY="k8$Zq1!vR7mW2@pL9xT4#nB6yC3&hJ5dF0gS8aE1uI7oP2rQ9wX4zV6bN3mK5jH",

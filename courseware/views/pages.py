@@ -8,11 +8,18 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from .. import progress
+
 log = logging.getLogger(__name__)
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
+    outline = progress.outline_for(request.user)
+    return render(
+        request,
+        "home.html",
+        {"outline": outline, "continue_lesson": progress.continue_lesson(request.user, outline)},
+    )
 
 
 @never_cache

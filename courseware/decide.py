@@ -1,0 +1,132 @@
+"""The decision helper of the "Choosing a design" lesson: answers about clients, protocol, features
+and priorities in, a recommended API type and endpoint type out, each with its reasons and the
+lesson sections that teach them. Plain data and one function, so it is easy to test and to extend."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+PROTOCOLS = {
+    "request": "Request and response (a client asks, the API answers)",
+    "two-way": "Two-way, real time (the server pushes messages to connected clients)",
+}
+CLIENTS = {
+    "global": "Public clients all over the world (browsers, mobile apps)",
+    "regional": "Clients in the API's own AWS Region (EC2, containers, other services)",
+    "vpc": "Only clients inside our VPC; nothing public",
+}
+NEEDS = {
+    "api-keys": "API keys and usage plans (per-client quotas)",
+    "caching": "Response caching in API Gateway",
+    "waf": "AWS WAF in front of the API",
+    "canary": "Canary releases of new versions",
+    "transform": "Transform or validate requests (mapping templates, a direct AWS service call)",
+    "mock": "Mock responses while the backend is built",
+    "jwt": "Built-in JWT / OpenID Connect authorization",
+}
+PRIORITIES = {
+    "cost": "Lowest cost and latency",
+    "features": "The richest feature set",
+}
+REST_ONLY = {"api-keys", "caching", "waf", "canary", "transform", "mock"}
+
+
+@dataclass
+class Reason:
+    text: str
+    lesson: str  # "slug#anchor"
+
+
+@dataclass
+class Recommendation:
+    api_type: str  # "REST" | "HTTP" | "WebSocket"
+    endpoint_type: str  # "Edge-optimized" | "Regional" | "Private"
+    reasons: list[Reason] = field(default_factory=list)
+    cautions: list[Reason] = field(default_factory=list)
+    labs: list[str] = field(default_factory=list)
+
+
+def recommend(protocol: str, clients: str, needs: set[str], priority: str) -> Recommendation:
+    if protocol == "two-way":
+        return _websocket(clients, needs)
+    rest_needs = sorted(needs & REST_ONLY)
+    if clients == "vpc" or rest_needs:
+        return _rest(clients, needs, rest_needs)
+    return _http(clients, needs, priority)
+
+
+def _websocket(clients: str, needs: set[str]) -> Recommendation:
+    rec = Recommendation("WebSocket", "Regional", labs=["websocket-chat"])
+    rec.reasons.append(Reason(
+        "Clients and server keep a connection open and either side can send a message: that is a "
+        "WebSocket API. Messages reach a route chosen by the route selection expression, such as "
+        "$request.body.action.", "api-types"))
+    rec.reasons.append(Reason("WebSocket APIs have only regional endpoints.", "endpoint-types"))
+    if clients == "vpc":
+        rec.cautions.append(Reason(
+            "Private endpoints exist only for REST APIs, so a WebSocket API cannot be made private. "
+            "Limit who may connect with IAM authorization or a Lambda authorizer on $connect.",
+            "endpoint-types"))
+    if needs & REST_ONLY - {"api-keys"}:
+        rec.cautions.append(Reason(
+            "Caching, AWS WAF and canary releases are REST API features; a WebSocket API does not offer them.",
+            "api-types#feature-comparison"))
+    if "jwt" in needs:
+        rec.cautions.append(Reason(
+            "WebSocket APIs have no JWT authorizer: check the token in a Lambda authorizer on $connect.",
+            "security"))
+    return rec
+
+
+def _rest(clients: str, needs: set[str], rest_needs: list[str]) -> Recommendation:
+    endpoint = {"vpc": "Private", "regional": "Regional"}.get(clients, "Edge-optimized")
+    rec = Recommendation("REST", endpoint)
+    if clients == "vpc":
+        rec.reasons.append(Reason(
+            "Only REST APIs have private endpoints: clients reach them through an interface VPC "
+            "endpoint, and a resource policy must allow them (without one every call is denied).",
+            "endpoint-types"))
+        rec.labs.append("private-api")
+    if rest_needs:
+        names = ", ".join(NEEDS[need].split(" (")[0].lower() for need in rest_needs)
+        rec.reasons.append(Reason(
+            f"You need {names}: HTTP APIs do not offer {'it' if len(rest_needs) == 1 else 'them'}; REST APIs do.",
+            "api-types#feature-comparison"))
+    if "canary" in needs:
+        rec.labs.append("canary-release")
+    if "transform" in needs:
+        rec.labs.append("dynamodb-direct")
+    if endpoint == "Edge-optimized":
+        rec.reasons.append(Reason(
+            "Clients all over the world connect to the nearest CloudFront point of presence of an "
+            "edge-optimized endpoint.", "endpoint-types"))
+    elif endpoint == "Regional":
+        rec.reasons.append(Reason(
+            "Clients in the same Region reach a regional endpoint directly, without the detour through "
+            "CloudFront that an edge-optimized endpoint would add.", "endpoint-types"))
+    if "jwt" in needs:
+        rec.cautions.append(Reason(
+            "REST APIs have no JWT authorizer: use a Cognito user pool authorizer, or check the token "
+            "in a Lambda authorizer.", "security"))
+    rec.labs.append("rest-order-service")
+    return rec
+
+
+def _http(clients: str, needs: set[str], priority: str) -> Recommendation:
+    rec = Recommendation("HTTP", "Regional", labs=["http-jwt-cors"])
+    rec.reasons.append(Reason(
+        "Nothing you need is REST-only, and HTTP APIs are built for low latency and low cost.",
+        "api-types#feature-comparison"))
+    if "jwt" in needs:
+        rec.reasons.append(Reason("HTTP APIs validate JWTs themselves with a JWT authorizer.", "security"))
+    rec.reasons.append(Reason("HTTP APIs have only regional endpoints.", "endpoint-types"))
+    if clients == "global":
+        rec.cautions.append(Reason(
+            "For clients around the world, put your own CloudFront distribution in front of the "
+            "regional endpoint, or deploy to several Regions behind one custom domain with "
+            "latency-based routing in Route 53.", "endpoint-types"))
+    if priority == "features":
+        rec.cautions.append(Reason(
+            "If you later need API keys and usage plans, caching, AWS WAF or canary releases, those "
+            "are REST API features.", "api-types#feature-comparison"))
+    return rec

@@ -1,0 +1,176 @@
+"""The course and the learner's record.
+
+Content models (Module, Lesson, GlossaryTerm, Misconception) are written only by
+`manage.py sync_content` from the files in CONTENT_DIRS; learner models (LessonProgress, Bookmark,
+LearningEvent) are written by people using the site.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+
+class Module(models.Model):
+    slug = models.SlugField(unique=True)
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "slug"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class LessonQuerySet(models.QuerySet):
+    def published(self) -> LessonQuerySet:
+        return self.filter(published=True)
+
+    def in_course_order(self) -> LessonQuerySet:
+        return self.select_related("module").order_by("module__order", "order", "slug")
+
+
+class Lesson(models.Model):
+    slug = models.SlugField(unique=True)
+    module = models.ForeignKey(Module, on_delete=models.PROTECT, related_name="lessons")
+    order = models.PositiveIntegerField(default=0)
+    title = models.CharField(max_length=200)
+    minutes = models.PositiveSmallIntegerField(default=10)
+    objectives = models.JSONField(default=list)
+    labs = models.JSONField(default=list, help_text="Slugs of the lab scenarios that practise it.")
+    interactive = models.CharField(
+        max_length=50, blank=True, help_text="An interactive tool shown with the lesson (decision-helper)."
+    )
+    # Rendered once at sync time, keyed by the source's hash: a page view never parses Markdown.
+    body_markdown = models.TextField()
+    body_html = models.TextField()
+    toc = models.JSONField(default=list, help_text="[{id, title, level}] of the ## and ### sections.")
+    search_text = models.TextField(blank=True, help_text="The lesson as plain text, for search.")
+    content_hash = models.CharField(max_length=64)
+    source_path = models.CharField(max_length=500)
+    published = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = LessonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["module__order", "order", "slug"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("lesson", args=[self.slug])
+
+    def section_title(self, anchor: str) -> str:
+        return next((s["title"] for s in self.toc if s["id"] == anchor), "")
+
+
+class GlossaryTerm(models.Model):
+    slug = models.SlugField(unique=True)
+    term = models.CharField(max_length=200)
+    definition = models.TextField()
+    lesson = models.ForeignKey(Lesson, null=True, blank=True, on_delete=models.SET_NULL)
+    anchor = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["term"]
+
+    def __str__(self) -> str:
+        return self.term
+
+
+class Misconception(models.Model):
+    """A named wrong belief; quiz distractors and lab findings point to one so that the
+    dashboard can count how often a cohort holds it."""
+
+    slug = models.SlugField(unique=True)
+    statement = models.TextField()
+    correction = models.TextField()
+    lesson = models.ForeignKey(Lesson, null=True, blank=True, on_delete=models.SET_NULL)
+    anchor = models.CharField(max_length=100, blank=True)
+
+    def __str__(self) -> str:
+        return self.slug
+
+
+class LessonProgress(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lesson_progress")
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="progress")
+    first_viewed_at = models.DateTimeField(default=timezone.now)
+    last_viewed_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "lesson"], name="one_progress_per_lesson")]
+        indexes = [models.Index(fields=["user", "-last_viewed_at"])]
+
+    @property
+    def completed(self) -> bool:
+        return self.completed_at is not None
+
+
+class Bookmark(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bookmarks")
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="bookmarks")
+    anchor = models.CharField(max_length=100, blank=True, help_text="Section id; empty for the lesson.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "lesson", "anchor"], name="one_bookmark_per_section")
+        ]
+
+    def get_absolute_url(self) -> str:
+        url = self.lesson.get_absolute_url()
+        return f"{url}#{self.anchor}" if self.anchor else url
+
+    @property
+    def title(self) -> str:
+        return self.lesson.section_title(self.anchor) or self.lesson.title
+
+
+class LearningEvent(models.Model):
+    """What a learner did, shaped like an xAPI statement (actor, verb, object, result), so the
+    dashboard reads one table for lessons, quizzes and labs alike, and an LMS can take it later.
+
+    `object_type`/`object_id` name what was acted on in the course's own terms
+    ("lesson"/"endpoint-types", "lab"/"private-api", "rule"/"endpoint.private-rest-only").
+    """
+
+    class Verb(models.TextChoices):
+        EXPERIENCED = "experienced"
+        COMPLETED = "completed"
+        ANSWERED = "answered"
+        ATTEMPTED = "attempted"
+        VALIDATED = "validated"
+        MET = "met"
+        DEPLOYED = "deployed"
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="events")
+    verb = models.CharField(max_length=20, choices=Verb.choices)
+    object_type = models.CharField(max_length=30)
+    object_id = models.CharField(max_length=200)
+    result = models.JSONField(default=dict, blank=True)
+    timestamp = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-timestamp"]
+        indexes = [
+            models.Index(fields=["actor", "-timestamp"]),
+            models.Index(fields=["verb", "object_type", "object_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor_id} {self.verb} {self.object_type}:{self.object_id}"
+
+
+def record_event(actor, verb: str, object_type: str, object_id: str, result: dict | None = None) -> LearningEvent:
+    return LearningEvent.objects.create(
+        actor=actor, verb=verb, object_type=object_type, object_id=object_id, result=result or {}
+    )

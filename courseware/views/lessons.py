@@ -1,0 +1,144 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import IntegrityError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from .. import decide, progress
+from ..models import Bookmark, GlossaryTerm, Lesson
+from ..search import MAX_QUERY, search_lessons
+
+
+def _get_lesson(slug: str) -> Lesson:
+    return get_object_or_404(Lesson.objects.published().select_related("module"), slug=slug)
+
+
+def outline(request: HttpRequest) -> HttpResponse:
+    course = progress.outline_for(request.user)
+    return render(request, "lessons/outline.html", {"outline": course, "nav": "course"})
+
+
+def lesson_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    lesson = _get_lesson(slug)
+    course = progress.outline_for(request.user, current=lesson)
+    previous, following = course.neighbours(lesson)
+    bookmarked: set[str] = set()
+    if request.user.is_authenticated:
+        progress.record_view(request.user, lesson)
+        bookmarked = set(Bookmark.objects.filter(user=request.user, lesson=lesson).values_list("anchor", flat=True))
+    sections = [{**section, "bookmarked": section["id"] in bookmarked} for section in lesson.toc]
+    context = {
+        "lesson": lesson,
+        "sections": sections,
+        "outline": course,
+        "completed": lesson.id in course.completed_ids,
+        "previous": previous,
+        "next": following,
+        "lesson_bookmarked": "" in bookmarked,
+        "nav": "course",
+    }
+    if lesson.interactive == "decision-helper":
+        context.update(_decision_context(request))
+    return render(request, "lessons/lesson.html", context)
+
+
+@login_required
+@require_POST
+def mark_complete(request: HttpRequest, slug: str) -> HttpResponse:
+    lesson = _get_lesson(slug)
+    complete = request.POST.get("complete", "1") != "0"
+    progress.set_complete(request.user, lesson, complete)
+    if request.htmx:
+        course = progress.outline_for(request.user, current=lesson)
+        return render(
+            request,
+            "lessons/lesson.html#completion",
+            {"lesson": lesson, "outline": course, "completed": complete, "oob": True},
+        )
+    if complete:
+        messages.success(request, f"“{lesson.title}” is marked complete.")
+    return redirect(lesson)
+
+
+@login_required
+@require_POST
+def toggle_bookmark(request: HttpRequest, slug: str) -> HttpResponse:
+    lesson = _get_lesson(slug)
+    anchor = request.POST.get("anchor", "")[:100]
+    if anchor and anchor not in {section["id"] for section in lesson.toc}:
+        anchor = ""
+    existing = Bookmark.objects.filter(user=request.user, lesson=lesson, anchor=anchor)
+    if existing.exists():
+        existing.delete()
+        now_bookmarked = False
+    else:
+        try:
+            Bookmark.objects.create(user=request.user, lesson=lesson, anchor=anchor)
+        except IntegrityError:  # a double click: the first one already saved it
+            pass
+        now_bookmarked = True
+    if request.htmx:
+        section = {"id": anchor, "title": lesson.section_title(anchor) or lesson.title, "bookmarked": now_bookmarked}
+        return render(request, "lessons/lesson.html#bookmark-button", {"lesson": lesson, "section": section})
+    messages.info(request, "Bookmark saved." if now_bookmarked else "Bookmark removed.")
+    return redirect(f"{lesson.get_absolute_url()}#{anchor}" if anchor else lesson.get_absolute_url())
+
+
+@login_required
+def bookmarks(request: HttpRequest) -> HttpResponse:
+    items = Bookmark.objects.filter(user=request.user, lesson__published=True).select_related("lesson")
+    return render(request, "lessons/bookmarks.html", {"bookmarks": items, "nav": "course"})
+
+
+def glossary(request: HttpRequest) -> HttpResponse:
+    terms = GlossaryTerm.objects.select_related("lesson").order_by("term")
+    return render(request, "lessons/glossary.html", {"terms": terms, "nav": "course"})
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")[:MAX_QUERY]
+    hits = search_lessons(query) if query.strip() else []
+    template = "lessons/search.html#results" if request.htmx else "lessons/search.html"
+    return render(request, template, {"query": query, "hits": hits, "nav": "course"})
+
+
+class DecisionForm(forms.Form):
+    protocol = forms.ChoiceField(
+        label="How do clients talk to the API?", choices=decide.PROTOCOLS.items(),
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}), initial="request",
+    )
+    clients = forms.ChoiceField(
+        label="Where are the clients?", choices=decide.CLIENTS.items(),
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}), initial="global",
+    )
+    needs = forms.MultipleChoiceField(
+        label="Which of these do you need?", choices=decide.NEEDS.items(),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}), required=False,
+    )
+    priority = forms.ChoiceField(
+        label="What matters most?", choices=decide.PRIORITIES.items(),
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}), initial="cost",
+    )
+
+
+def _decision_context(request: HttpRequest) -> dict:
+    data = request.GET if "protocol" in request.GET else None
+    form = DecisionForm(data, initial={"protocol": "request", "clients": "global", "priority": "cost"})
+    recommendation = None
+    if form.is_valid():
+        recommendation = decide.recommend(
+            form.cleaned_data["protocol"], form.cleaned_data["clients"],
+            set(form.cleaned_data["needs"]), form.cleaned_data["priority"],
+        )
+    return {"decision_form": form, "recommendation": recommendation}
+
+
+def decision_helper(request: HttpRequest) -> HttpResponse:
+    context = _decision_context(request)
+    if request.htmx:
+        return render(request, "lessons/decision_helper.html#decision-result", context)
+    return render(request, "lessons/decision_helper.html", {**context, "nav": "course"})
