@@ -136,6 +136,8 @@ else:
                     "PRAGMA foreign_keys=ON;"
                 ),
             },
+            # A file, not memory: concurrency tests need real connections from several threads.
+            "TEST": {"NAME": str(BASE_DIR / ".test-db.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -174,3 +174,169 @@ def record_event(actor, verb: str, object_type: str, object_id: str, result: dic
     return LearningEvent.objects.create(
         actor=actor, verb=verb, object_type=object_type, object_id=object_id, result=result or {}
     )
+
+
+# --- Quizzes ---------------------------------------------------------------------------------------
+
+
+class Quiz(models.Model):
+    class Mode(models.TextChoices):
+        PRACTICE = "practice", "Practice: feedback after each answer"
+        EXAM = "exam", "Exam: feedback after submitting"
+
+    slug = models.SlugField(unique=True)
+    title = models.CharField(max_length=200)
+    lesson = models.ForeignKey(Lesson, null=True, blank=True, on_delete=models.SET_NULL, related_name="quizzes")
+    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.PRACTICE)
+    pass_mark = models.PositiveSmallIntegerField(default=70, help_text="Percent needed to pass (exam).")
+    time_limit_minutes = models.PositiveIntegerField(null=True, blank=True)
+    max_attempts = models.PositiveIntegerField(null=True, blank=True)
+    draw = models.PositiveIntegerField(null=True, blank=True, help_text="Questions drawn at random per attempt.")
+    order = models.PositiveIntegerField(default=0)
+    published = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["order", "slug"]
+        verbose_name_plural = "quizzes"
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("quiz", args=[self.slug])
+
+    @property
+    def is_exam(self) -> bool:
+        return self.mode == self.Mode.EXAM
+
+
+class Question(models.Model):
+    class Type(models.TextChoices):
+        SINGLE = "single", "Single choice"
+        MULTIPLE = "multiple", "Multiple select"
+        TRUE_FALSE = "true_false", "True or false"
+        NUMERIC = "numeric", "Numeric"
+        ORDERING = "ordering", "Ordering"
+        MATCHING = "matching", "Matching"
+
+    key = models.SlugField(max_length=120, unique=True, help_text="Stable id from the quiz file.")
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveIntegerField(default=0)
+    type = models.CharField(max_length=12, choices=Type.choices)
+    stem_html = models.TextField()
+    explanation_html = models.TextField()
+    lesson = models.ForeignKey(Lesson, null=True, blank=True, on_delete=models.SET_NULL, related_name="questions")
+    anchor = models.CharField(max_length=100, blank=True)
+    # Answer key for numeric (answer, tolerance, unit), ordering (items in order), matching (pairs, options).
+    data = models.JSONField(default=dict, blank=True)
+    misconception = models.CharField(max_length=60, blank=True)
+    # Bumped by sync when an author changes the answer key; `regrade` compares it with responses.
+    answer_version = models.PositiveIntegerField(default=1)
+    answer_fingerprint = models.CharField(max_length=64, blank=True)
+    published = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["quiz", "position"]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class Choice(models.Model):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
+    position = models.PositiveSmallIntegerField()
+    text_html = models.TextField()
+    correct = models.BooleanField(default=False)
+    explanation_html = models.TextField(blank=True)
+    misconception = models.CharField(max_length=60, blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [models.UniqueConstraint(fields=["question", "position"], name="one_choice_per_position")]
+
+
+class AttemptQuerySet(models.QuerySet):
+    def in_progress(self) -> AttemptQuerySet:
+        return self.filter(submitted_at__isnull=True)
+
+    def submitted(self) -> AttemptQuerySet:
+        return self.filter(submitted_at__isnull=False)
+
+
+class Attempt(models.Model):
+    class Kind(models.TextChoices):
+        QUIZ = "quiz"
+        REVIEW = "review", "Review of mistakes"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attempts")
+    quiz = models.ForeignKey(Quiz, null=True, blank=True, on_delete=models.CASCADE, related_name="attempts")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.QUIZ)
+    mode = models.CharField(max_length=10, choices=Quiz.Mode.choices)
+    question_ids = models.JSONField(default=list, help_text="The questions of this attempt, in order.")
+    seed = models.PositiveIntegerField(help_text="Shuffles choices the same way on every reload.")
+    started_at = models.DateTimeField(default=timezone.now)
+    deadline = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    score = models.FloatField(null=True, blank=True, help_text="Points, each question worth 1.")
+    max_score = models.PositiveIntegerField(default=0)
+    passed = models.BooleanField(null=True)
+    regrade_note = models.TextField(blank=True)
+
+    objects = AttemptQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["user", "quiz", "submitted_at"])]
+
+    def __str__(self) -> str:
+        return f"Attempt {self.pk} by {self.user_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("attempt", args=[self.pk])
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.submitted_at is not None
+
+    @property
+    def percent(self) -> int | None:
+        if self.score is None or not self.max_score:
+            return None
+        return round(100 * self.score / self.max_score)
+
+    @property
+    def title(self) -> str:
+        return self.quiz.title if self.quiz_id else "Review my mistakes"
+
+    def time_is_up(self, now=None) -> bool:
+        return self.deadline is not None and (now or timezone.now()) >= self.deadline
+
+
+class Response(models.Model):
+    """One answer to one question in one attempt. The unique constraint makes a double click, a
+    second tab or a retried request update the same row instead of adding one."""
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="responses")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="responses")
+    answer = models.JSONField()
+    score = models.FloatField(help_text="0 to 1.")
+    correct = models.BooleanField()
+    graded_version = models.PositiveIntegerField(default=1)
+    answered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["attempt", "question"], name="one_response_per_question")]
+
+
+class ReviewItem(models.Model):
+    """A question the learner got wrong, to practise until answered right twice in a row."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_items")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    streak = models.PositiveSmallIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    MASTERED = 2
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "question"], name="one_review_item_per_question")]

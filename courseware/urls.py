@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import accounts, dashboard, lessons, pages
+from .views import accounts, dashboard, lessons, pages, quizzes
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -15,4 +15,12 @@ urlpatterns = [
     path("bookmarks/", lessons.bookmarks, name="bookmarks"),
     path("glossary/", lessons.glossary, name="glossary"),
     path("search/", lessons.search, name="search"),
+    path("quizzes/", quizzes.quiz_list, name="quizzes"),
+    path("quizzes/review/", quizzes.start_review, name="start_review"),
+    path("quizzes/<slug:slug>/", quizzes.quiz_detail, name="quiz"),
+    path("quizzes/<slug:slug>/start/", quizzes.start, name="quiz_start"),
+    path("attempts/<int:pk>/", quizzes.attempt_detail, name="attempt"),
+    path("attempts/<int:pk>/questions/<int:question_id>/", quizzes.answer, name="attempt_answer"),
+    path("attempts/<int:pk>/submit/", quizzes.submit, name="attempt_submit"),
+    path("attempts/<int:pk>/result/", quizzes.result, name="attempt_result"),
 ]

@@ -9,6 +9,21 @@ from django.test import Client
 from .factories import make_user
 
 
+def pytest_sessionstart(session):
+    """Django deletes an old SQLite test database but not its WAL files; a stale WAL beside a new
+    database file is read as corruption ("disk I/O error"). Clear them before the run."""
+    import os
+
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    name = database.get("TEST", {}).get("NAME")
+    if database["ENGINE"].endswith("sqlite3") and name:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            if os.path.exists(f"{name}{suffix}"):
+                os.remove(f"{name}{suffix}")
+
+
 @pytest.fixture
 def learner(db):
     return make_user("ada", first_name="Ada")

@@ -4,17 +4,23 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError
+from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from .. import decide, progress
-from ..models import Bookmark, GlossaryTerm, Lesson
+from ..models import Bookmark, GlossaryTerm, Lesson, Quiz
 from ..search import MAX_QUERY, search_lessons
 
 
-def _get_lesson(slug: str) -> Lesson:
-    return get_object_or_404(Lesson.objects.published().select_related("module"), slug=slug)
+def _get_lesson(slug: str, with_quiz: bool = False) -> Lesson:
+    lessons = Lesson.objects.published().select_related("module")
+    if with_quiz:  # in the same query: the lesson page has a fixed query budget
+        quiz = Quiz.objects.filter(lesson=OuterRef("pk"), published=True).order_by("order")
+        lessons = lessons.annotate(quiz_slug=Subquery(quiz.values("slug")[:1]),
+                                   quiz_title=Subquery(quiz.values("title")[:1]))
+    return get_object_or_404(lessons, slug=slug)
 
 
 def outline(request: HttpRequest) -> HttpResponse:
@@ -23,7 +29,7 @@ def outline(request: HttpRequest) -> HttpResponse:
 
 
 def lesson_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    lesson = _get_lesson(slug)
+    lesson = _get_lesson(slug, with_quiz=True)
     course = progress.outline_for(request.user, current=lesson)
     previous, following = course.neighbours(lesson)
     bookmarked: set[str] = set()
