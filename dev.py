@@ -45,7 +45,13 @@ def ensure_venv() -> None:
     say("Installing dependencies from pyproject.toml (the first time takes a minute or two)")
     started = time.monotonic()
     run(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--upgrade", "pip")
-    run(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e", ".[test]")
+    # The requirements are read from pyproject.toml and installed directly: the site is not a
+    # package to build, so there is no wheel, no egg-info and no build noise.
+    import tomllib  # Python 3.11+, checked above
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    requirements = [*project["dependencies"], *project["optional-dependencies"]["test"]]
+    run(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *requirements)
     STAMP.write_text(wanted)
     say(f"Dependencies installed in {time.monotonic() - started:.0f} s")
 
