@@ -1,0 +1,565 @@
+"""A small declarative language for lab objectives, and its evaluation against a design.
+
+An objective is a mapping written in a scenario file::
+
+    {"id": "jwt", "text": "POST /orders needs a valid JWT", "check": "route",
+     "method": "POST", "path": "/orders", "integration": "lambda_proxy", "authorization": "JWT"}
+
+``check`` names one entry of ``CHECKS``; the other keys are that check's parameters, typed and validated
+when the objective is *loaded* (an unknown check, an unknown or mistyped parameter fails the scenario
+file, not the learner).  Two keys are common to all checks: ``hint`` (the author's own hint for a miss)
+and ``misconception`` (a slug whose wording is added to the hint).
+
+A failed objective comes back with a hint that names the likely mistake, in the misconception list's own
+words where one applies (CONTENT.md: "A failed objective tells the learner which objective and the
+likely mistake").
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from .model import (
+    API_TYPES,
+    AUTHORIZATION_TYPES,
+    AUTHORIZER_TYPES,
+    ENDPOINT_TYPES,
+    INTEGRATION_KINDS,
+    Design,
+    Route,
+    Stage,
+    split_route_key,
+)
+from .references import MISCONCEPTIONS
+from .rules import RULES_BY_ID, Finding, validate
+
+
+class ObjectiveError(ValueError):
+    """An objective is malformed (unknown check, bad parameter); the message names which and why."""
+
+
+@dataclass(frozen=True)
+class Objective:
+    id: str
+    text: str
+    check: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    hint: str = ""
+    misconception: str = ""
+
+
+@dataclass(frozen=True)
+class ObjectiveResult:
+    id: str
+    text: str
+    met: bool
+    hint: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "text": self.text, "met": self.met, "hint": self.hint}
+
+
+def misconception_hint(slug: str) -> str:
+    m = MISCONCEPTIONS[slug]
+    return f"Likely mistake: “{m.statement}” In fact: {m.correction}"
+
+
+# --------------------------------------------------------------------------------------------------
+# Parameter types: each returns the cleaned value or raises ObjectiveError (with the parameter name)
+# --------------------------------------------------------------------------------------------------
+
+Param = Callable[[str, Any], Any]
+
+
+def _text(name: str, value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise ObjectiveError(f"'{name}' must be non-empty text")
+    return value
+
+
+def _flag(name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ObjectiveError(f"'{name}' must be true or false")
+    return value
+
+
+def _number(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ObjectiveError(f"'{name}' must be a number")
+    return float(value)
+
+
+def _texts(name: str, value: Any) -> list[str]:
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
+        raise ObjectiveError(f"'{name}' must be a non-empty list of text")
+    return list(value)
+
+
+def _range(name: str, value: Any) -> tuple[float, float]:
+    if (
+        not isinstance(value, list)
+        or len(value) != 2
+        or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+        or value[0] > value[1]
+    ):
+        raise ObjectiveError(f"'{name}' must be a [low, high] pair of numbers with low <= high")
+    return float(value[0]), float(value[1])
+
+
+def _one_of(choices: Iterable[str]) -> Param:
+    allowed = tuple(choices)
+
+    def check(name: str, value: Any) -> str:
+        if value not in allowed:
+            raise ObjectiveError(f"'{name}' must be one of {', '.join(allowed)}; got {value!r}")
+        return value
+
+    return check
+
+
+def _all_of(choices: Iterable[str]) -> Param:
+    allowed = tuple(choices)
+
+    def check(name: str, value: Any) -> list[str]:
+        items = _texts(name, value)
+        bad = [v for v in items if v not in allowed]
+        if bad:
+            raise ObjectiveError(f"'{name}' has unknown value(s) {bad}; allowed: {', '.join(allowed)}")
+        return items
+
+    return check
+
+
+def _rule_ids(name: str, value: Any) -> list[str]:
+    return _all_of(RULES_BY_ID)(name, value)
+
+
+# --------------------------------------------------------------------------------------------------
+# Evaluation context and the checks
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Ctx:
+    design: Design
+
+    @cached_property
+    def findings(self) -> list[Finding]:
+        return validate(self.design)
+
+
+Outcome = tuple[bool, str]
+_MET: Outcome = (True, "")
+
+
+def _norm_path(path: str) -> str:
+    """Path parameters match whatever they are called: /orders/{orderId} == /orders/{id}."""
+    return re.sub(r"\{[^{}/]*?(\+?)\}", r"{\1}", path.rstrip("/") or "/")
+
+
+def _check_api_type(ctx: _Ctx, p: Mapping[str, Any]) -> Outcome:
+    want, have = p["equals"], ctx.design.api_type
+    if have == want:
+        return _MET
+    hint = f"The design is a {have.upper() if have != 'websocket' else 'WebSocket'} API; this objective needs a " \
+           f"{want.upper() if want != 'websocket' else 'WebSocket'} API. Change the API type in the first step."
+    if want == "rest" and ctx.design.endpoint_type == "PRIVATE":
+        hint += " " + misconception_hint("private-not-rest-only")
+    return False, hint
+
+
+def _check_endpoint_type(ctx: _Ctx, p: Mapping[str, Any]) -> Outcome:
+    d = ctx.design
+    wanted = [p["equals"]] if "equals" in p else list(p["in"])
+    have = d.endpoint_type
+    if have in wanted and len(d.endpoint_types) <= 1:
+        return _MET
+    hint = f"The endpoint type is {have}; this objective needs {' or '.join(wanted)}."
+    if "PRIVATE" in wanted and d.api_type != "rest":
+        hint += " " + misconception_hint("private-not-rest-only")
+    elif "REGIONAL" in wanted and have == "EDGE":
+        hint += " " + misconception_hint("edge-always-fastest")
+    return False, hint
+
+
+def _route_matches(route: Route, p: Mapping[str, Any]) -> bool:
+    if "key" in p:
+        return route.key == p["key"]
+    method, path = split_route_key(route.key)
+    if "method" in p and method != p["method"]:
+        return False
+    return "path" not in p or _norm_path(path) == _norm_path(p["path"])
+
+
+def _route_differences(ctx: _Ctx, route: Route, p: Mapping[str, Any]) -> list[str]:
+    """What about this route doesn't match the objective, in plain words (empty = it matches)."""
+    integ = route.integration
+    diffs: list[str] = []
+    if "integration" in p and integ.kind != p["integration"]:
+        diffs.append(f"its integration is {integ.kind or 'not chosen'}, not {p['integration']}")
+    if "service" in p and (integ.kind != "aws" or integ.service.lower() != p["service"].lower()):
+        diffs.append(f"it does not call the {p['service']} service directly")
+    if "action" in p and integ.action != p["action"]:
+        diffs.append(f"its service action is {integ.action or 'not set'}, not {p['action']}")
+    if "authorization" in p and route.authorization != p["authorization"]:
+        diffs.append(f"its authorization is {route.authorization}, not {p['authorization']}")
+    if "authorizer_type" in p:
+        a = ctx.design.authorizer_named(route.authorizer)
+        if a is None or a.type != p["authorizer_type"]:
+            diffs.append(f"it does not use a {p['authorizer_type']} authorizer")
+    if "api_key_required" in p and route.api_key_required != p["api_key_required"]:
+        diffs.append("it does not require an API key" if p["api_key_required"] else "it requires an API key")
+    if "timeout_ms_max" in p:
+        limit = int(p["timeout_ms_max"])
+        if integ.timeout_ms is None or integ.timeout_ms > limit:
+            diffs.append(f"its integration timeout is {integ.timeout_ms or 'the default maximum'} ms, above {limit} ms")
+    if "scopes_include" in p:
+        missing = [s for s in p["scopes_include"] if s not in route.scopes]
+        if missing:
+            diffs.append(f"it does not require the scope(s) {', '.join(missing)}")
+    if "has_request_template" in p and bool(integ.request_templates) != p["has_request_template"]:
+        diffs.append("it has no request mapping template" if p["has_request_template"] else "it has a mapping template")
+    return diffs
+
+
+def _route_label(p: Mapping[str, Any]) -> str:
+    if "key" in p:
+        return p["key"]
+    return f"{p.get('method', 'a')} {p.get('path', 'route')}".strip()
+
+
+def _check_route(ctx: _Ctx, p: Mapping[str, Any]) -> Outcome:
+    candidates = [r for r in ctx.design.routes if _route_matches(r, p)]
+    if not candidates:
+        hint = f"There is no route {_route_label(p)} yet: add it in the Routes step."
+        if ctx.design.api_type == "websocket" and "path" in p:
+            hint += " " + misconception_hint("websocket-routes-by-path")
+        return False, hint
+    best_diffs, best = min(((_route_differences(ctx, r, p), r) for r in candidates), key=lambda pair: len(pair[0]))
+    if not best_diffs:
+        return _MET
+    hint = f"Route {_route_label(p)} is there, but {'; '.join(best_diffs)}."
+    want_kind = p.get("integration")
+    if want_kind in ("lambda", "http") and best.integration.kind in ("lambda_proxy", "http_proxy") and p.get("has_request_template"):
+        hint += " " + misconception_hint("proxy-allows-mapping-templates")
+    elif want_kind == "aws" and best.integration.kind in ("lambda", "lambda_proxy"):
+        hint += " API Gateway can call the service itself with an AWS service integration; no function is needed."
+    if best.authorization == "AWS_IAM" and p.get("authorization", "AWS_IAM") != "AWS_IAM":
+        hint += " " + misconception_hint("callers-must-sign-sigv4")
+    slug = _route_misconception(ctx, best)
+    if slug and MISCONCEPTIONS[slug].statement not in hint:
+        hint += " " + misconception_hint(slug)
+    return False, hint
+
+
+def _route_misconception(ctx: _Ctx, route: Route) -> str | None:
+    """The misconception behind a rule finding on this route, if any (e.g. a mock on an HTTP API)."""
+    index = next(i for i, r in enumerate(ctx.design.routes) if r is route)
+    prefix = f"routes[{index}]"
+    return next(
+        (f.misconception for f in ctx.findings if f.misconception and (f.location == prefix or f.location.startswith(prefix + "."))),
+        None,
+    )
+
+
+def _check_no_errors(ctx: _Ctx, p: Mapping[str, Any]) -> Outcome:
+    errors = [f for f in ctx.findings if f.severity == "error"]
+    if not errors:
+        return _MET
+    first = errors[0]
+    count = f"the {len(errors)} rule errors" if len(errors) > 1 else "the rule error"
+    hint = f"Fix {count} first. {first.label}: {first.message}"
+    if first.misconception:
+        hint += " " + misconception_hint(first.misconception)
+    return False, hint
+
+
+def _check_no_findings(ctx: _Ctx, p: Mapping[str, Any]) -> Outcome:
+    wanted = set(p["rule_ids"])
+    hits = [f for f in ctx.findings if f.rule_id in wanted]
+    if not hits:
+        return _MET
+    hint = f"{hits[0].label}: {hits[0].message}"
+    if hits[0].misconception:
+        hint += " " + misconception_hint(hits[0].misconception)
+    return False, hint
+
+
+def _check_cors(ctx: _Ctx, p: Mapping[str, Any]) -> Outcome:
+    cors = ctx.design.cors
+    if not p.get("configured", True):
+        return _MET if cors is None else (False, "CORS is configured, but this objective needs it off.")
+    if cors is None:
+        hint = "CORS is not configured: add the web app's origin in the Security step."
+        if ctx.design.api_type == "websocket":
+            hint += " (WebSocket APIs have no CORS.)"
+        return False, hint
+    problems = []
+    if "allow_credentials" in p and cors.allow_credentials != p["allow_credentials"]:
+        problems.append("credentials are " + ("not allowed" if p["allow_credentials"] else "allowed"))
+    if "allow_origins_include" in p:
+        missing = [o for o in p["allow_origins_include"] if o not in cors.allow_origins]
+        if missing:
+            problems.append(f"the origin(s) {', '.join(missing)} are not allowed")
+    if p.get("no_wildcard_origin") and (not cors.allow_origins or "*" in cors.allow_origins):
+        problems.append("the allowed origin is '*' (any site)")
+    if "max_age_min" in p and (cors.max_age is None or cors.max_age < p["max_age_min"]):
+        problems.append(f"max age is below {int(p['max_age_min'])} seconds")
+    return _MET if not problems else (False, "CORS is configured, but " + "; ".join(problems) + ".")
+
+
+def _stage_problems(stage: Stage, p: Mapping[str, Any]) -> list[str]:
+    problems: list[str] = []
+    if "canary_percent_between" in p:
+        low, high = p["canary_percent_between"]
+        if stage.canary is None:
+            problems.append("it has no canary")
+        elif not low <= stage.canary.percent_traffic <= high:
+            problems.append(f"its canary takes {stage.canary.percent_traffic:g}% of traffic, not {low:g}-{high:g}%")
+    if "has_canary" in p and (stage.canary is not None) != p["has_canary"]:
+        problems.append("it has no canary" if p["has_canary"] else "it still has a canary")
+    if "canary_overrides_include" in p:
+        overrides = stage.canary.stage_variable_overrides if stage.canary else {}
+        missing = [v for v in p["canary_overrides_include"] if v not in overrides]
+        if missing:
+            problems.append(f"its canary does not override {', '.join(missing)}")
+    if "cache_enabled" in p and stage.cache_enabled != p["cache_enabled"]:
+        problems.append("caching is " + ("off" if p["cache_enabled"] else "on"))
+    if "throttled" in p and (stage.throttle_rate is not None and stage.throttle_burst is not None) != p["throttled"]:
+        problems.append("it has no rate and burst limit" if p["throttled"] else "it is throttled")
+    if "auto_deploy" in p and stage.auto_deploy != p["auto_deploy"]:
+        problems.append("automatic deployment is " + ("off" if p["auto_deploy"] else "on"))
+    if "variables_include" in p:
+        missing = [v for v in p["variables_include"] if v not in stage.variables]
+        if missing:
+            problems.append(f"it has no stage variable(s) {', '.join(missing)}")
+    return problems
+
+
+def _check_stage(ctx: _Ctx, p: Mapping[str, Any]) -> Outcome:
+    d = ctx.design
+    stage = next((s for s in d.stages if s.name == p["name"]), None)
+    if stage is None:
+        hint = f"There is no stage named {p['name']!r}: add it in the Stages step."
+        if d.api_type == "rest":
+            hint += " " + misconception_hint("rest-changes-live-on-save")
+        return False, hint
+    problems = _stage_problems(stage, p)
+    if not problems:
+        return _MET
+    hint = f"Stage {p['name']!r} is there, but {'; '.join(problems)}."
+    if d.api_type != "rest" and ("canary_percent_between" in p or p.get("has_canary") or p.get("cache_enabled")):
+        hint += " " + misconception_hint("http-api-has-rest-features")
+    return False, hint
+
+
+def _check_authorizer(ctx: _Ctx, p: Mapping[str, Any]) -> Outcome:
+    d = ctx.design
+    matches = [a for a in d.authorizers if a.type == p["type"] and ("name" in p and a.name == p["name"] or "name" not in p)]
+    if matches:
+        return _MET
+    hint = f"There is no {p['type']} authorizer yet: add one in the Security step."
+    if p["type"] == "JWT" and d.api_type != "http":
+        hint += " JWT authorizers exist only on HTTP APIs."
+    if p["type"] == "COGNITO_USER_POOLS" and d.api_type == "http":
+        hint += " On an HTTP API, use a JWT authorizer with the user pool as issuer."
+    return False, hint
+
+
+def _check_resource_policy(ctx: _Ctx, p: Mapping[str, Any]) -> Outcome:
+    policy = ctx.design.resource_policy
+    if not p.get("present", True):
+        return _MET if not policy else (False, "The API has a resource policy; this objective needs none.")
+    if not policy:
+        return False, "The API has no resource policy. " + misconception_hint("private-needs-no-policy")
+    text = json.dumps(policy)
+    missing = [m for m in p.get("mentions", []) if m not in text]
+    if missing:
+        return False, f"The resource policy does not mention {', '.join(missing)}."
+    return _MET
+
+
+def _check_route_selection(ctx: _Ctx, p: Mapping[str, Any]) -> Outcome:
+    have = ctx.design.route_selection_expression
+    if have == p["equals"]:
+        return _MET
+    return False, f"The route selection expression is {have or 'empty'!s}, not {p['equals']}. " + misconception_hint(
+        "websocket-routes-by-path"
+    )
+
+
+def _check_integration_kinds(ctx: _Ctx, p: Mapping[str, Any]) -> Outcome:
+    kinds = [r.integration.kind for r in ctx.design.routes]
+    missing = [k for k in p.get("include", []) if k not in kinds]
+    present = sorted({k for k in kinds if k in p.get("exclude", [])})
+    problems = []
+    if missing:
+        problems.append(f"no route uses the integration kind(s) {', '.join(missing)}")
+    if present:
+        problems.append(f"some routes still use {', '.join(present)} integrations")
+    return _MET if not problems else (False, "The integrations don't fit yet: " + "; ".join(problems) + ".")
+
+
+def _check_usage_plan(ctx: _Ctx, p: Mapping[str, Any]) -> Outcome:
+    d = ctx.design
+    plans = [u for u in d.usage_plans if "stage" not in p or p["stage"] in u.stages]
+    if not plans:
+        hint = "There is no usage plan" + (f" for stage {p['stage']!r}" if "stage" in p else "") + " yet."
+        if d.api_type == "http":
+            hint += " " + misconception_hint("http-api-has-rest-features")
+        return False, hint
+    for plan in plans:
+        ok = (not p.get("throttled") or (plan.throttle_rate is not None and plan.throttle_burst is not None)) and (
+            not p.get("quota") or plan.quota_limit is not None
+        ) and (not p.get("has_keys") or bool(plan.api_keys))
+        if ok:
+            return _MET
+    wanted = (("a throttle", "throttled"), ("a quota", "quota"), ("an API key", "has_keys"))
+    return False, "A usage plan exists, but it lacks " + ", ".join(what for what, key in wanted if p.get(key)) + "."
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    run: Callable[[_Ctx, Mapping[str, Any]], Outcome]
+    params: Mapping[str, Param]
+    required: frozenset[str] = frozenset()
+    one_of: tuple[frozenset[str], ...] = ()  # groups of which exactly one parameter must be given
+
+
+CHECKS: dict[str, CheckSpec] = {
+    "api_type": CheckSpec(_check_api_type, {"equals": _one_of(API_TYPES)}, frozenset({"equals"})),
+    "endpoint_type": CheckSpec(
+        _check_endpoint_type,
+        {"equals": _one_of(ENDPOINT_TYPES), "in": _all_of(ENDPOINT_TYPES)},
+        one_of=(frozenset({"equals", "in"}),),
+    ),
+    "route": CheckSpec(
+        _check_route,
+        {
+            "key": _text,
+            "method": _one_of(("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY")),
+            "path": _text,
+            "integration": _one_of(INTEGRATION_KINDS),
+            "service": _text,
+            "action": _text,
+            "authorization": _one_of(AUTHORIZATION_TYPES),
+            "authorizer_type": _one_of(AUTHORIZER_TYPES),
+            "api_key_required": _flag,
+            "timeout_ms_max": _number,
+            "scopes_include": _texts,
+            "has_request_template": _flag,
+        },
+        one_of=(frozenset({"key", "path"}),),
+    ),
+    "no_errors": CheckSpec(_check_no_errors, {}),
+    "no_findings": CheckSpec(_check_no_findings, {"rule_ids": _rule_ids}, frozenset({"rule_ids"})),
+    "cors": CheckSpec(
+        _check_cors,
+        {
+            "configured": _flag,
+            "allow_credentials": _flag,
+            "allow_origins_include": _texts,
+            "no_wildcard_origin": _flag,
+            "max_age_min": _number,
+        },
+    ),
+    "stage": CheckSpec(
+        _check_stage,
+        {
+            "name": _text,
+            "canary_percent_between": _range,
+            "has_canary": _flag,
+            "canary_overrides_include": _texts,
+            "cache_enabled": _flag,
+            "throttled": _flag,
+            "auto_deploy": _flag,
+            "variables_include": _texts,
+        },
+        frozenset({"name"}),
+    ),
+    "authorizer": CheckSpec(_check_authorizer, {"type": _one_of(AUTHORIZER_TYPES), "name": _text}, frozenset({"type"})),
+    "resource_policy": CheckSpec(_check_resource_policy, {"present": _flag, "mentions": _texts}),
+    "route_selection_expression": CheckSpec(_check_route_selection, {"equals": _text}, frozenset({"equals"})),
+    "integration_kinds": CheckSpec(
+        _check_integration_kinds, {"include": _all_of(INTEGRATION_KINDS), "exclude": _all_of(INTEGRATION_KINDS)}
+    ),
+    "usage_plan": CheckSpec(_check_usage_plan, {"stage": _text, "throttled": _flag, "quota": _flag, "has_keys": _flag}),
+}
+
+_COMMON = frozenset({"id", "text", "check", "hint", "misconception"})
+
+
+def load_objective(raw: Any, where: str = "objective") -> Objective:
+    """Validate one objective mapping; ``ObjectiveError`` names ``where`` and the problem."""
+    if isinstance(raw, Objective):
+        return raw
+    if not isinstance(raw, Mapping):
+        raise ObjectiveError(f"{where}: must be a mapping")
+    for key in ("id", "text", "check"):
+        if not isinstance(raw.get(key), str) or not raw.get(key):
+            raise ObjectiveError(f"{where}: '{key}' is required (non-empty text)")
+    check = raw["check"]
+    spec = CHECKS.get(check)
+    if spec is None:
+        raise ObjectiveError(f"{where} ({raw['id']}): unknown check {check!r}; known checks: {', '.join(sorted(CHECKS))}")
+    params: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key in _COMMON:
+            continue
+        if key not in spec.params:
+            known = ", ".join(sorted(spec.params)) or "none"
+            raise ObjectiveError(f"{where} ({raw['id']}): check {check!r} has no parameter {key!r} (its parameters: {known})")
+        try:
+            params[key] = spec.params[key](key, value)
+        except ObjectiveError as exc:
+            raise ObjectiveError(f"{where} ({raw['id']}): {exc}") from None
+    missing = spec.required - params.keys()
+    if missing:
+        raise ObjectiveError(f"{where} ({raw['id']}): check {check!r} needs {', '.join(sorted(missing))}")
+    for group in spec.one_of:
+        given = group & params.keys()
+        if len(given) != 1:
+            raise ObjectiveError(f"{where} ({raw['id']}): check {check!r} needs exactly one of {', '.join(sorted(group))}")
+    hint = raw.get("hint", "")
+    if not isinstance(hint, str):
+        raise ObjectiveError(f"{where} ({raw['id']}): 'hint' must be text")
+    misconception = raw.get("misconception", "")
+    if misconception and misconception not in MISCONCEPTIONS:
+        raise ObjectiveError(f"{where} ({raw['id']}): unknown misconception {misconception!r}")
+    return Objective(raw["id"], raw["text"], check, params, hint, misconception)
+
+
+def load_objectives(raw: Any, where: str = "objectives") -> list[Objective]:
+    """Validate a list of objectives (ids must be unique)."""
+    if not isinstance(raw, Sequence) or isinstance(raw, (str, bytes)):
+        raise ObjectiveError(f"{where}: must be a list")
+    loaded = [load_objective(item, f"{where}[{i}]") for i, item in enumerate(raw)]
+    seen: set[str] = set()
+    for o in loaded:
+        if o.id in seen:
+            raise ObjectiveError(f"{where}: duplicate objective id {o.id!r}")
+        seen.add(o.id)
+    return loaded
+
+
+def evaluate(design: Design | Mapping[str, Any], objectives: Iterable[Objective | Mapping[str, Any]]) -> list[ObjectiveResult]:
+    """Whether the design meets each objective, with a hint for each one it misses."""
+    if not isinstance(design, Design):
+        design = Design.from_dict(design)
+    loaded = load_objectives(list(objectives))
+    ctx = _Ctx(design)
+    results = []
+    for o in loaded:
+        met, hint = CHECKS[o.check].run(ctx, o.params)
+        if not met:
+            if o.hint:
+                hint = f"{o.hint} {hint}".strip()
+            if o.misconception and MISCONCEPTIONS[o.misconception].statement not in hint:
+                hint = f"{hint} {misconception_hint(o.misconception)}".strip()
+        results.append(ObjectiveResult(o.id, o.text, met, "" if met else hint))
+    return results
