@@ -282,3 +282,5 @@ LOGGING = {
 # Directories of course content (lessons, quizzes) loaded by `manage.py sync_content`, in order;
 # an institution can add its own course beside ours.
 CONTENT_DIRS = [Path(p) for p in env_list("CONTENT_DIRS")] or [BASE_DIR / "courseware" / "content"]
+# The lab scenarios (brief, steps, hints, objectives, reference solution), one YAML file each.
+LAB_SCENARIOS_DIR = Path(env("LAB_SCENARIOS_DIR", str(BASE_DIR / "labs" / "scenarios")))

@@ -5,4 +5,11 @@ from . import views
 app_name = "labs"
 urlpatterns = [
     path("", views.lab_list, name="index"),
+    path("import/", views.import_design, name="import"),
+    path("designs/<int:pk>/<slug:step>/", views.builder, name="builder"),
+    path("designs/<int:pk>/<slug:step>/check/", views.builder_check, name="check"),
+    path("designs/<int:pk>/<slug:step>/hints/", views.hints, name="hints"),
+    path("designs/<int:pk>/download/<str:filename>", views.download, name="download"),
+    path("<slug:slug>/", views.lab_detail, name="detail"),
+    path("<slug:slug>/start/", views.lab_start, name="start"),
 ]

@@ -15,3 +15,25 @@ def lesson_url(reference: str) -> str:
     except NoReverseMatch:
         return reverse("outline")
     return f"{url}#{anchor}" if anchor else url
+
+
+@register.filter
+def md(text: str) -> str:
+    """Inline course Markdown (lab guidance, hints) to sanitized HTML."""
+    from django.utils.safestring import mark_safe
+
+    from ..rendering import render_inline
+
+    return mark_safe(render_inline(text or "").html)
+
+
+@register.filter
+def slug_title(slug: str) -> str:
+    """"rest-order-service" → "Rest order service" (for links to things courseware cannot import)."""
+    text = (slug or "").replace("-", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if hasattr(mapping, "get") else None

@@ -48,5 +48,14 @@
     }
   });
 
+  // The lab builder autosaves on every change. Number the edits of this page so the server can tell a
+  // late autosave from the learner's newer submit (see labs.views._is_stale).
+  function bumpEdit(event) {
+    var form = event.target.closest && event.target.closest("form");
+    var seq = form && form.querySelector("input.edit-seq");
+    if (seq) seq.value = String((parseInt(seq.value, 10) || 0) + 1);
+  }
+  document.addEventListener("change", bumpEdit, true);
+
   document.addEventListener("DOMContentLoaded", syncToggle);
 })();

@@ -1,0 +1,249 @@
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+
+from courseware.models import LearningEvent
+from labs import views
+from labs.apigw.model import Design
+from labs.apigw.objectives import evaluate
+from labs.forms import STEP_IDS
+from labs.models import LabAttempt
+
+from .labs_support import post_data
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+HX = {"HTTP_HX_REQUEST": "true"}
+SCENARIOS = ["rest-order-service", "http-jwt-cors", "websocket-chat", "dynamodb-direct", "private-api", "canary-release"]
+
+
+def start(client, slug: str) -> LabAttempt:
+    response = client.post(reverse("labs:start", args=[slug]))
+    assert response.status_code == 302
+    return LabAttempt.objects.get(scenario=slug)
+
+
+def builder(attempt: LabAttempt, step: str) -> str:
+    return reverse("labs:builder", args=[attempt.pk, step])
+
+
+def test_the_lab_list_shows_every_scenario_to_anyone(client, course, django_assert_max_num_queries):
+    with django_assert_max_num_queries(3):
+        html = client.get(reverse("labs:index")).content.decode()
+    for slug in SCENARIOS:
+        assert f'href="/labs/{slug}/"' in html
+
+
+def test_a_brief_names_its_objectives_and_lessons(client, course):
+    html = client.get(reverse("labs:detail", args=["private-api"])).content.decode()
+    assert "Objectives" in html and 'href="/course/endpoint-types/"' in html
+    assert "Log in to start" in html
+    assert client.get("/labs/no-such-lab/").status_code == 404
+
+
+def test_starting_twice_resumes_the_same_design(learner_client, course):
+    first = start(learner_client, "http-jwt-cors")
+    second = start(learner_client, "http-jwt-cors")
+    assert first.pk == second.pk and LabAttempt.objects.count() == 1
+
+
+@pytest.mark.parametrize("slug", SCENARIOS)
+def test_a_whole_lab_by_plain_posts_meets_every_objective(learner_client, learner, course, slug):
+    attempt = start(learner_client, slug)
+    solution = views._scenarios()[slug].reference_solution
+    for step in STEP_IDS:
+        # Each step's form is filled from the solution as it stands after the earlier steps.
+        response = learner_client.post(builder(attempt, step), post_data(step, solution))
+        assert response.status_code == 302, response.content.decode()[-2000:]
+    attempt.refresh_from_db()
+    design = Design.from_dict(attempt.design)
+    results = evaluate(design, views._scenarios()[slug].objectives)
+    assert all(r.met for r in results), [(r.id, r.hint) for r in results if not r.met]
+    assert attempt.completed_at is not None
+    assert LearningEvent.objects.filter(actor=learner, verb="completed", object_type="lab", object_id=slug).exists()
+    met = LearningEvent.objects.filter(actor=learner, verb="met", object_type="objective").count()
+    assert met == len(results)
+
+
+def test_leaving_a_field_saves_the_draft_and_shows_findings(learner_client, learner, course):
+    attempt = start(learner_client, "http-jwt-cors")
+    learner_client.post(builder(attempt, "api"), {"name": "notes", "api_type": "http", "version": "1.0"})
+    data = {"route_selection_expression": "", "routes-TOTAL_FORMS": "2", "routes-INITIAL_FORMS": "0",
+            "routes-0-key": "GET /notes/{id", "routes-1-key": "POST /notes"}
+    response = learner_client.post(reverse("labs:check", args=[attempt.pk, "routes"]), data, **HX)
+    html = response.content.decode()
+    assert response.status_code == 200 and "<html" not in html
+    assert 'data-rule="route.path-param-whole-segment"' in html and "Why: read the lesson" in html
+    assert re.search(r'id="lab-side"[^>]*hx-swap-oob="true"', html)
+    assert re.search(r'id="lab-exports"[^>]*hx-swap-oob="true"', html)
+    attempt.refresh_from_db()
+    assert [r["key"] for r in attempt.design["routes"]] == ["GET /notes/{id", "POST /notes"]
+    event = LearningEvent.objects.filter(actor=learner, verb="validated").latest("timestamp")
+    assert "route.path-param-whole-segment" in event.result["rules"]
+
+
+def test_a_value_the_form_cannot_read_is_explained_and_nothing_is_lost(learner_client, course):
+    attempt = start(learner_client, "rest-order-service")
+    solution = views._scenarios()["rest-order-service"].reference_solution
+    for step in ("api", "endpoint", "routes"):
+        learner_client.post(builder(attempt, step), post_data(step, solution))
+    attempt.refresh_from_db()
+    before = attempt.design
+    data = post_data("integrations", solution)
+    data["integrations-0-timeout_ms"] = "thirty seconds"
+    response = learner_client.post(reverse("labs:check", args=[attempt.pk, "integrations"]), data, **HX)
+    assert "Not saved yet" in response.content.decode() and "Enter a whole number" in response.content.decode()
+    response = learner_client.post(builder(attempt, "integrations"), data)
+    assert response.status_code == 200 and "Enter a whole number" in response.content.decode()
+    attempt.refresh_from_db()
+    assert attempt.design == before
+
+
+def test_broken_resource_policy_json_names_the_line(learner_client, course):
+    attempt = start(learner_client, "private-api")
+    solution = views._scenarios()["private-api"].reference_solution
+    for step in ("api", "endpoint", "routes", "integrations"):
+        learner_client.post(builder(attempt, step), post_data(step, solution))
+    data = post_data("security", solution)
+    data["resource_policy"] = '{\n  "Version": "2012-10-17",\n  "Statement": [\n}'
+    response = learner_client.post(builder(attempt, "security"), data)
+    assert "The resource policy is not valid JSON (line 4" in response.content.decode()
+
+
+def test_the_form_offers_only_what_the_api_type_allows(learner_client, course):
+    attempt = start(learner_client, "http-jwt-cors")
+    learner_client.post(builder(attempt, "api"), {"name": "notes", "api_type": "http", "version": "1.0"})
+    html = learner_client.get(builder(attempt, "endpoint")).content.decode()
+    assert 'value="REGIONAL"' in html and 'value="PRIVATE"' not in html
+    assert "Private" in html and "REST APIs only" in html
+    response = learner_client.post(builder(attempt, "endpoint"), {"endpoint_type": "PRIVATE"})
+    assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
+
+
+def test_hints_reveal_in_order(learner_client, course):
+    attempt = start(learner_client, "private-api")
+    url = reverse("labs:hints", args=[attempt.pk, "endpoint"])
+    first = learner_client.get(url + "?hints=1", **HX).content.decode()
+    assert "A nudge" in first and "The rule" not in first and "The answer" not in first
+    third = learner_client.get(url + "?hints=3", **HX).content.decode()
+    assert "The rule" in third and "The answer" in third and "Show the next hint" not in third
+    assert learner_client.get(url + "?hints=2").status_code == 302  # without JS: back to the page
+
+
+def test_exports_download_with_a_file_name(learner_client, course):
+    attempt = start(learner_client, "http-jwt-cors")
+    solution = views._scenarios()["http-jwt-cors"].reference_solution
+    for step in STEP_IDS:
+        learner_client.post(builder(attempt, step), post_data(step, solution))
+    for name in ("openapi.yaml", "openapi.json", "cloudformation.yaml", "client.js", "client.py", "design.json"):
+        response = learner_client.get(reverse("labs:download", args=[attempt.pk, name]))
+        assert response.status_code == 200
+        assert response["Content-Disposition"].endswith(f'-{name}"')
+    doc = json.loads(learner_client.get(reverse("labs:download", args=[attempt.pk, "openapi.json"])).content)
+    assert doc["info"]["title"] and doc["info"]["description"] and doc["info"]["version"]
+    assert learner_client.get(reverse("labs:download", args=[attempt.pk, "secrets.txt"])).status_code == 404
+
+
+def test_websocket_openapi_export_explains_why_not(learner_client, course):
+    attempt = start(learner_client, "websocket-chat")
+    html = learner_client.get(builder(attempt, "api")).content.decode()
+    assert "# Not available yet:" in html
+    response = learner_client.get(reverse("labs:download", args=[attempt.pk, "openapi.yaml"]), follow=True)
+    assert "This export is not available for the design yet" in response.content.decode()
+
+
+def test_another_learners_design_is_a_404(learner_client, learner2_client, instructor_client, client, course):
+    attempt = start(learner_client, "private-api")
+    for other in (learner2_client, instructor_client):
+        assert other.get(builder(attempt, "api")).status_code == 404
+        assert other.post(reverse("labs:check", args=[attempt.pk, "api"]), {"name": "x", "api_type": "rest"}).status_code == 404
+        assert other.get(reverse("labs:download", args=[attempt.pk, "openapi.yaml"])).status_code == 404
+        assert other.get(reverse("labs:hints", args=[attempt.pk, "api"])).status_code == 404
+    response = client.get(builder(attempt, "api"))
+    assert response.status_code == 302 and "/accounts/login/" in response.url
+    assert learner_client.get(reverse("labs:builder", args=[attempt.pk, "nope"])).status_code == 404
+
+
+STEP_FIELDS = {
+    "api": ["name", "description", "version", "api_type"],
+    "endpoint": ["endpoint_type", "clients"],
+    "routes": ["route_selection_expression", "routes-TOTAL_FORMS", "routes-INITIAL_FORMS", "routes-0-key"],
+    "integrations": ["integrations-TOTAL_FORMS", "integrations-INITIAL_FORMS", "integrations-0-kind",
+                     "integrations-0-timeout_ms", "integrations-0-target"],
+    "security": ["security-TOTAL_FORMS", "security-INITIAL_FORMS", "security-0-authorization", "resource_policy",
+                 "cors_enabled", "cors_origins", "cors_max_age", "authorizers-TOTAL_FORMS", "authorizers-0-type"],
+    "stages": ["stages-TOTAL_FORMS", "stages-INITIAL_FORMS", "stages-0-name", "stages-0-canary_percent",
+               "stages-0-variables", "stages-0-cache_size"],
+}
+junk = st.one_of(st.text(max_size=40), st.sampled_from(["", "0", "-1", "1e309", "nan", "999999999999", "{}", "[",
+                                                          "rest", "http", "websocket", "PRIVATE", "a=b", "$default"]))
+
+
+@pytest.mark.django_db(transaction=True)
+@hsettings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(step=st.sampled_from(STEP_IDS), values=st.lists(junk, min_size=10, max_size=10), htmx=st.booleans())
+def test_any_form_post_gets_an_answer_never_a_500(learner_client, learner, course, step, values, htmx):
+    attempt, _ = LabAttempt.objects.get_or_create(user=learner, scenario="rest-order-service")
+    data = dict(zip(STEP_FIELDS[step], values))
+    url = reverse("labs:check", args=[attempt.pk, step]) if htmx else builder(attempt, step)
+    response = learner_client.post(url, data, **(HX if htmx else {}))
+    assert response.status_code in (200, 302)
+
+
+@pytest.mark.parametrize("path,expect", [
+    ("awsdocs-openapi/petstore-with-proxy-resource.oas30.json", "PetStore"),
+    ("awsdocs-openapi/http-api-example-petstore.oas30.json", "Pet"),
+])
+def test_import_a_public_example_and_continue_in_the_builder(learner_client, course, path, expect):
+    if not CORPUS.is_dir():
+        pytest.skip("../shared/corpus is not beside this checkout")
+    text = (CORPUS / path).read_text()
+    response = learner_client.post(reverse("labs:import"), {"document": text})
+    html = response.content.decode()
+    assert response.status_code == 200 and "Findings" in html and expect.lower() in html.lower()
+    response = learner_client.post(reverse("labs:import"), {"document": text, "continue": "1"})
+    attempt = LabAttempt.objects.get(scenario="")
+    assert response.status_code == 302 and response.url == attempt.get_absolute_url()
+    assert attempt.design["routes"]
+
+
+def test_import_upload_and_bad_documents(learner_client, client, course):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    doc = "openapi: 3.0.1\ninfo: {title: t, version: '1', description: d}\npaths:\n  /a:\n    get:\n      x-amazon-apigateway-integration: {type: mock}\n"
+    upload = SimpleUploadedFile("api.yaml", doc.encode(), content_type="application/yaml")
+    assert "Findings" in learner_client.post(reverse("labs:import"), {"file": upload}).content.decode()
+    for bad, message in [("", "Paste an OpenAPI document"), ("{not yaml: [", "We could not read that document"),
+                         ("just text", "We could not read that document")]:
+        response = learner_client.post(reverse("labs:import"), {"document": bad})
+        assert response.status_code == 400 and message in response.content.decode()
+    binary = SimpleUploadedFile("x.bin", b"\xff\xfe\x00bad", content_type="application/octet-stream")
+    assert "not UTF-8 text" in learner_client.post(reverse("labs:import"), {"file": binary}).content.decode()
+    big = SimpleUploadedFile("big.json", b" " * (6 * 1024 * 1024 + 1))
+    assert "larger than 6 MB" in learner_client.post(reverse("labs:import"), {"file": big}).content.decode()
+    response = client.post(reverse("labs:import"), {"document": doc, "continue": "1"})
+    assert "Log in to continue" in response.content.decode() and not LabAttempt.objects.exists()
+
+
+def test_apigw_command_validates_and_exports(tmp_path, capsys):
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"schema": 1, "name": "x", "api_type": "http", "endpoint_types": ["PRIVATE"],
+                               "routes": [{"key": "GET /a", "integration": {"kind": "mock"}}]}))
+    with pytest.raises(SystemExit) as exit_:
+        call_command("apigw", "validate", str(bad))
+    assert exit_.value.code == 1
+    out = capsys.readouterr().out
+    assert "endpoint.private-rest-only" in out and "integration.http-api-no-mock" in out
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(views._scenarios()["http-jwt-cors"].reference_solution.to_dict()))
+    call_command("apigw", "validate", str(good), "--format", "json")
+    assert json.loads(capsys.readouterr().out)["summary"]["error"] == 0
+    out_file = tmp_path / "template.yaml"
+    call_command("apigw", "export", str(good), "--to", "cloudformation", "--output", str(out_file))
+    assert "AWS::ApiGatewayV2::Api" in out_file.read_text()
