@@ -226,6 +226,9 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 
+# The lab builder posts one row per route (up to API Gateway's 300-route quota, ~12 fields each).
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("designs/<int:pk>/<slug:step>/check/", views.builder_check, name="check"),
     path("designs/<int:pk>/<slug:step>/hints/", views.hints, name="hints"),
     path("designs/<int:pk>/download/<str:filename>", views.download, name="download"),
+    path("designs/<int:pk>/export/<str:filename>", views.export_text, name="export_text"),
     path("<slug:slug>/", views.lab_detail, name="detail"),
     path("<slug:slug>/start/", views.lab_start, name="start"),
 ]

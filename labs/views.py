@@ -190,8 +190,23 @@ def _analysis(attempt: LabAttempt, design: Design) -> dict:
     }
 
 
+LIVE_EXPORT_ROUTES = 60
+EXPORT_PANELS = (  # key, label, download, alternative download
+    ("openapi", "OpenAPI 3.0", "openapi.yaml", "openapi.json"),
+    ("cloudformation", "CloudFormation", "cloudformation.yaml", ""),
+    ("javascript", "Client: JavaScript", "client.js", ""),
+    ("python", "Client: Python", "client.py", ""),
+)
+
+
 def _exports(design: Design) -> dict:
-    """Everything the side panel offers; an export the design cannot make yet says why."""
+    """Everything the side panel offers; an export the design cannot make yet says why.
+
+    A large design (an imported API with hundreds of routes) is exported on demand instead: writing
+    its YAML on every keystroke would make the builder slow to answer.
+    """
+    if len(design.routes) > LIVE_EXPORT_ROUTES:
+        return {}
     out = {}
     for name, make in (
         ("openapi", lambda: openapi.to_yaml(openapi.export_openapi(design))),
@@ -240,7 +255,8 @@ def _context(attempt: LabAttempt, design: Design, step: str, bound: dict, analys
         "form_errors": _form_errors(bound) if bound and any(getattr(p, "is_bound", False) for p in bound.values()) else [],
         "options": rules.options_for(design.api_type),
         "route_rows": list(zip(design.routes, bound["formset"].forms)) if step in {"integrations", "security"} else [],
-        "diagram_svg": diagram.render_svg(design), "exports": _exports(design), "nav": "labs",
+        "diagram_svg": diagram.render_svg(design), "exports": _exports(design), "export_panels": EXPORT_PANELS,
+        "nav": "labs",
         "step_findings": analysis["findings_by_step"][step], **analysis,
     }
 
@@ -279,17 +295,21 @@ def _save(request: HttpRequest, attempt: LabAttempt, design: Design, step: str) 
     return analysis
 
 
-def _save_step(request: HttpRequest, attempt: LabAttempt, step: str, autosave: bool) -> tuple[Design, dict] | None:
-    """Apply a step's POST to the latest saved design (call with the attempt row locked).
-    Returns None when the request is stale or no longer fits the design."""
-    if _is_stale(attempt, request, autosave=autosave):
-        return None
-    design = _design_of(attempt)
-    bound = _bind(step, design, request.POST)  # against the latest design, not the one first read
-    if not _valid(bound):
-        return None
-    _apply(step, design, bound)
-    return design, _save(request, attempt, design, step)
+def _save_step(request: HttpRequest, pk: int, step: str, autosave: bool) -> tuple[LabAttempt, Design, dict, dict | None]:
+    """Bind the step's POST to the latest saved design and save it, with the attempt row locked so
+    two requests for one design (an autosave and a submit, two tabs) apply one after the other.
+
+    Returns (attempt, design, bound forms, analysis); analysis is None when nothing was saved: the
+    forms did not read, or the request is stale.
+    """
+    with transaction.atomic():
+        attempt = LabAttempt.objects.select_for_update().get(pk=pk)
+        design = _design_of(attempt)
+        bound = _bind(step, design, request.POST)
+        if not _valid(bound) or _is_stale(attempt, request, autosave=autosave):
+            return attempt, design, bound, None
+        _apply(step, design, bound)
+        return attempt, design, bound, _save(request, attempt, design, step)
 
 
 @login_required
@@ -297,20 +317,17 @@ def builder(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     attempt = _get_lab_attempt_for_user(request, pk)
     if step not in steps.STEP_IDS:
         raise Http404("No such step.")
-    design = _design_of(attempt)
     if request.method == "POST":
-        bound = _bind(step, design, request.POST)
+        attempt, design, bound, analysis = _save_step(request, attempt.pk, step, autosave=False)
         if _valid(bound):
-            with transaction.atomic():
-                attempt = LabAttempt.objects.select_for_update().get(pk=attempt.pk)
-                _save_step(request, attempt, step, autosave=False)
             index = steps.STEP_IDS.index(step)
             target = step if "stay" in request.POST or index + 1 == len(steps.STEP_IDS) else steps.STEP_IDS[index + 1]
             if target == step:
                 messages.success(request, "Saved.")
             return redirect("labs:builder", pk=attempt.pk, step=target)
         analysis = _analysis(attempt, design)
-        return render(request, "labs/builder.html", _context(attempt, design, step, bound, analysis, request), status=200)
+        return render(request, "labs/builder.html", _context(attempt, design, step, bound, analysis, request))
+    design = _design_of(attempt)
     if attempt.step != step:
         LabAttempt.objects.filter(pk=attempt.pk).update(step=step)
     bound = _bind(step, design)
@@ -325,15 +342,7 @@ def builder_check(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     attempt = _get_lab_attempt_for_user(request, pk)
     if step not in steps.STEP_IDS:
         raise Http404("No such step.")
-    design = _design_of(attempt)
-    bound = _bind(step, design, request.POST)
-    analysis = None
-    if _valid(bound):
-        with transaction.atomic():
-            attempt = LabAttempt.objects.select_for_update().get(pk=attempt.pk)
-            saved = _save_step(request, attempt, step, autosave=True)
-            if saved is not None:
-                design, analysis = saved
+    attempt, design, bound, analysis = _save_step(request, attempt.pk, step, autosave=True)
     if analysis is None:
         analysis = _analysis(attempt, design)
     context = _context(attempt, design, step, bound, analysis, request)
@@ -365,6 +374,19 @@ EXPORTS = {
     "client.py": ("text/x-python", lambda d: sdk.generate_client(d, "python")),
     "design.json": ("application/json", lambda d: json.dumps(d.to_dict(), indent=2)),
 }
+
+
+@login_required
+def export_text(request: HttpRequest, pk: int, filename: str) -> HttpResponse:
+    """One export as a fragment, for the panel of a design too large to export on every change."""
+    attempt = _get_lab_attempt_for_user(request, pk)
+    if filename not in EXPORTS:
+        raise Http404("No such export.")
+    try:
+        text = EXPORTS[filename][1](_design_of(attempt))
+    except DesignError as error:
+        text = f"# Not available yet: {error}"
+    return render(request, "labs/builder.html#export-text", {"text": text})
 
 
 @login_required

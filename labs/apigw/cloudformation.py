@@ -26,7 +26,6 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import yaml
 
 from .model import (
     LAMBDA_KINDS,
@@ -37,7 +36,7 @@ from .model import (
     default_identity_source,
     split_route_key,
 )
-from .openapi import arn_region, rest_cors_response_params, rest_preflight_headers, to_json
+from .openapi import arn_region, dump_yaml, rest_cors_response_params, rest_preflight_headers, to_json
 
 _SAFE = re.compile(r"[^A-Za-z0-9]+")
 _STAGE_VAR = re.compile(r"\$\{stageVariables\.([A-Za-z0-9_]+)\}")
@@ -704,15 +703,9 @@ def export_cloudformation(design: Design | Mapping[str, Any]) -> dict[str, Any]:
     return t.document()
 
 
-class _CfnDumper(yaml.SafeDumper):
-    """Plain YAML (intrinsics stay in their long form, e.g. ``Fn::Sub:``), no aliases."""
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-
 def to_yaml(template: Mapping[str, Any]) -> str:
-    return yaml.dump(dict(template), Dumper=_CfnDumper, sort_keys=False, allow_unicode=True, width=120)
+    """Plain YAML: intrinsics stay in their long form (``Fn::Sub:``), no aliases."""
+    return dump_yaml(template)
 
 
 __all__ = ["export_cloudformation", "to_json", "to_yaml", "sub_literal"]
