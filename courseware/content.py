@@ -197,31 +197,17 @@ def _parse_lesson(path: Path, problems: _Problems, module_slugs: set[str]) -> Le
     )
 
 
-def _load_glossary(dirs: list[Path], course: Course, problems: _Problems) -> None:
-    for path in _content_files(dirs, "glossary.yaml"):
-        data = _read_yaml(path, problems)
-        for entry in data or []:
-            if not isinstance(entry, dict) or not all(entry.get(k) for k in ("slug", "term", "definition")):
-                problems.add(path, None, f"each term needs slug, term and definition: {entry!r}")
+def _load_entries(dirs: list[Path], filename: str, fields: tuple[str, ...], what: str, make, problems: _Problems) -> list:
+    """Glossary terms and misconceptions: lists of mappings with a slug, text fields and a lesson."""
+    entries = []
+    for path in _content_files(dirs, filename):
+        for entry in _read_yaml(path, problems) or []:
+            if not isinstance(entry, dict) or not all(entry.get(k) for k in fields):
+                problems.add(path, None, f"each {what} needs {', '.join(fields)}: {entry!r}")
                 continue
             lesson, anchor = _split_anchor(str(entry.get("lesson", "")))
-            course.glossary.append(
-                GlossaryData(entry["slug"], str(entry["term"]), str(entry["definition"]).strip(), lesson, anchor)
-            )
-
-
-def _load_misconceptions(dirs: list[Path], course: Course, problems: _Problems) -> None:
-    for path in _content_files(dirs, "misconceptions.yaml"):
-        data = _read_yaml(path, problems)
-        for entry in data or []:
-            if not isinstance(entry, dict) or not all(entry.get(k) for k in ("slug", "statement", "correction")):
-                problems.add(path, None, f"each misconception needs slug, statement and correction: {entry!r}")
-                continue
-            lesson, anchor = _split_anchor(str(entry.get("lesson", "")))
-            course.misconceptions.append(
-                MisconceptionData(entry["slug"], str(entry["statement"]).strip(),
-                                  str(entry["correction"]).strip(), lesson, anchor)
-            )
+            entries.append(make(*(str(entry[k]).strip() for k in fields), lesson, anchor))
+    return entries
 
 
 class LinkChecker:
@@ -279,8 +265,12 @@ def load_course(dirs: list[Path]) -> Course:
             course.lessons.append(lesson)
     _check_unique(course.modules, "module", problems)
     _check_unique(course.lessons, "lesson", problems)
-    _load_glossary(dirs, course, problems)
-    _load_misconceptions(dirs, course, problems)
+    course.glossary = _load_entries(
+        dirs, "glossary.yaml", ("slug", "term", "definition"), "term", GlossaryData, problems
+    )
+    course.misconceptions = _load_entries(
+        dirs, "misconceptions.yaml", ("slug", "statement", "correction"), "misconception", MisconceptionData, problems
+    )
     _check_unique(course.glossary, "glossary term", problems)
     _check_unique(course.misconceptions, "misconception", problems)
 

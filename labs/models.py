@@ -21,6 +21,7 @@ class LabAttempt(models.Model):
     step = models.CharField(max_length=20, default="api")
     objectives_met = models.JSONField(default=list, help_text="Ids of the objectives the design meets.")
     error_count = models.PositiveIntegerField(default=0)
+    rule_ids = models.JSONField(default=list, help_text="The rules the design broke when last logged.")
     # Which page (a token per rendered builder page) and which edit on it saved last: an autosave
     # that arrives late (after the learner already submitted the same page) must not overwrite it.
     save_token = models.CharField(max_length=32, blank=True)

@@ -227,8 +227,12 @@ def _record(request: HttpRequest, attempt: LabAttempt, analysis: dict, step: str
     rule_ids = sorted({f.rule_id for f in analysis["findings"] if f.severity != "tip"})
     met = sorted(r.id for r in analysis["objective_results"] if r.met)
     misconceptions = sorted({f.misconception for f in analysis["findings"] if f.misconception})
-    record_event(request.user, "validated", "lab", object_id,
-                 {"step": step, "rules": rule_ids, "errors": analysis["errors"], "misconceptions": misconceptions})
+    # Logged when the set of broken rules changes, not on every keystroke: the dashboard counts who
+    # ran into a rule, and a class of hundreds autosaving must not flood the log.
+    if rule_ids != attempt.rule_ids or step == "import":
+        record_event(request.user, "validated", "lab", object_id,
+                     {"step": step, "rules": rule_ids, "errors": analysis["errors"], "misconceptions": misconceptions})
+        attempt.rule_ids = rule_ids
     for objective_id in sorted(set(met) - set(attempt.objectives_met)):
         # Once per learner and objective: a design that breaks and mends an objective met it once.
         key = f"{object_id}:{objective_id}"

@@ -247,3 +247,28 @@ def test_apigw_command_validates_and_exports(tmp_path, capsys):
     out_file = tmp_path / "template.yaml"
     call_command("apigw", "export", str(good), "--to", "cloudformation", "--output", str(out_file))
     assert "AWS::ApiGatewayV2::Api" in out_file.read_text()
+
+
+def test_the_log_records_a_change_in_broken_rules_not_every_keystroke(learner_client, learner, course):
+    attempt = start(learner_client, "http-jwt-cors")
+    url = reverse("labs:check", args=[attempt.pk, "api"])
+    for n, name in enumerate(["n", "no", "not", "notes"], start=1):
+        learner_client.post(url, {"name": name, "api_type": "http", "page": "p", "seq": str(n)}, **HX)
+    assert LearningEvent.objects.filter(actor=learner, verb="validated").count() == 1
+    learner_client.post(url, {"name": "", "api_type": "http", "page": "p", "seq": "9"}, **HX)
+    event = LearningEvent.objects.filter(actor=learner, verb="validated").latest("timestamp")
+    assert "api.name-required" in event.result["rules"]
+
+
+def test_a_late_autosave_does_not_overwrite_a_newer_submit(learner_client, course):
+    attempt = start(learner_client, "http-jwt-cors")
+    url = builder(attempt, "api")
+    learner_client.post(url, {"name": "newer", "api_type": "http", "page": "p1", "seq": "3"})
+    learner_client.post(reverse("labs:check", args=[attempt.pk, "api"]),
+                        {"name": "older", "api_type": "http", "page": "p1", "seq": "2"}, **HX)
+    attempt.refresh_from_db()
+    assert attempt.design["name"] == "newer"
+    # A fresh page (another tab, a reload) saves normally.
+    learner_client.post(url, {"name": "from another tab", "api_type": "http", "page": "p2", "seq": "0"})
+    attempt.refresh_from_db()
+    assert attempt.design["name"] == "from another tab"
