@@ -272,3 +272,20 @@ def test_a_late_autosave_does_not_overwrite_a_newer_submit(learner_client, cours
     learner_client.post(url, {"name": "from another tab", "api_type": "http", "page": "p2", "seq": "0"})
     attempt.refresh_from_db()
     assert attempt.design["name"] == "from another tab"
+
+
+def test_every_lab_a_lesson_or_a_rule_points_to_exists(client, course):
+    from courseware.models import Lesson
+    from labs.apigw.rules import RULES
+
+    labs = set(views._scenarios())
+    for lesson in Lesson.objects.published():
+        assert set(lesson.labs) <= labs, lesson.slug
+        for slug in lesson.labs:
+            assert client.get(reverse("labs:detail", args=[slug])).status_code == 200
+    sections = {lesson.slug: {s["id"] for s in lesson.toc} for lesson in Lesson.objects.published()}
+    for rule in RULES:
+        slug, _, anchor = rule.lesson.partition("#")
+        assert slug in sections and (not anchor or anchor in sections[slug]), (rule.id, rule.lesson)
+    for scenario in views._scenarios().values():
+        assert set(scenario.lessons) <= set(sections), scenario.slug
