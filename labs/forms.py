@@ -27,6 +27,7 @@ from .apigw.model import (
     Cors,
     Design,
     Integration,
+    RequestValidator,
     Route,
     Stage,
     UsagePlan,
@@ -108,17 +109,20 @@ class ApiForm(forms.Form):
         label="API type", choices=_choice(API_TYPES, API_LABELS), widget=forms.RadioSelect,
         help_text="REST: the most features. HTTP: lower cost and latency. WebSocket: two-way messages.",
     )
+    tags = PairsField(max_length=LONG, required=False, label="Tags (name=value per line)",
+                      help_text="e.g. team=orders. Keys may not start with aws:.")
 
     @staticmethod
     def initial_from(design: Design) -> dict:
         return {"name": design.name, "description": design.description, "version": design.version,
-                "api_type": design.api_type}
+                "api_type": design.api_type, "tags": _lines(design.tags)}
 
     @staticmethod
     def apply(design: Design, data: dict) -> None:
         design.name, design.description = data["name"].strip(), data["description"].strip()
         design.version = data["version"].strip() or "1.0"
         design.api_type = data["api_type"]
+        design.tags = data["tags"]
 
 
 # --- Step 2: the endpoint ------------------------------------------------------------------------------
@@ -267,6 +271,8 @@ class RouteSecurityForm(forms.Form):
     authorizer = forms.CharField(max_length=TEXT, required=False, help_text="The authorizer's name.")
     scopes = CsvField(max_length=TEXT, required=False, help_text="JWT scopes, comma-separated.")
     api_key_required = forms.BooleanField(required=False, label="API key required")
+    request_validator = forms.CharField(max_length=TEXT, required=False, label="Request validator",
+                                        help_text="The validator's name, if requests are checked.")
 
     def __init__(self, *args, api_type: str = "rest", **kwargs):
         super().__init__(*args, **kwargs)
@@ -310,6 +316,10 @@ class SecurityForm(forms.Form):
     cors_headers = CsvField(max_length=LONG, required=False, label="Allowed headers")
     cors_credentials = forms.BooleanField(required=False, label="Allow credentials")
     cors_max_age = forms.IntegerField(required=False, label="Max age (s)", min_value=-10**9, max_value=10**9)
+    validator_name = forms.CharField(max_length=TEXT, required=False, label="Request validator name",
+                                     help_text="Leave empty for none.")
+    validate_body = forms.BooleanField(required=False, label="Validate the body")
+    validate_parameters = forms.BooleanField(required=False, label="Validate parameters")
     resource_policy = forms.CharField(
         max_length=LONG, required=False, widget=forms.Textarea(attrs={"rows": 5, "spellcheck": "false"}),
         help_text="A JSON IAM policy document. Required for a private API.",
@@ -332,6 +342,7 @@ class SecurityForm(forms.Form):
 
 def security_initial(design: Design) -> tuple[dict, list[dict], list[dict]]:
     plan = design.usage_plans[0] if design.usage_plans else None
+    validator = design.request_validators[0] if design.request_validators else None
     cors = design.cors
     main = {
         "api_key_source": design.api_key_source,
@@ -344,9 +355,13 @@ def security_initial(design: Design) -> tuple[dict, list[dict], list[dict]]:
         "cors_credentials": cors.allow_credentials if cors else False,
         "cors_max_age": cors.max_age if cors else None,
         "resource_policy": json.dumps(design.resource_policy, indent=2) if design.resource_policy else "",
+        "validator_name": validator.name if validator else "",
+        "validate_body": validator.validate_body if validator else False,
+        "validate_parameters": validator.validate_parameters if validator else False,
     }
     routes = [{"authorization": r.authorization, "authorizer": r.authorizer, "scopes": ", ".join(r.scopes),
-               "api_key_required": r.api_key_required} for r in design.routes]
+               "api_key_required": r.api_key_required, "request_validator": r.request_validator}
+              for r in design.routes]
     authorizers = [{"name": a.name, "type": a.type, "lambda_arn": a.lambda_arn,
                     "identity_sources": ", ".join(a.identity_sources), "ttl_seconds": a.ttl_seconds,
                     "user_pool_arns": ", ".join(a.user_pool_arns), "issuer": a.issuer,
@@ -360,6 +375,7 @@ def apply_security(design: Design, data: dict, routes: list[dict], authorizers: 
         route.authorizer = row.get("authorizer", "").strip()
         route.scopes = row.get("scopes", [])
         route.api_key_required = bool(row.get("api_key_required"))
+        route.request_validator = row.get("request_validator", "").strip()
     old = {a.name: a for a in design.authorizers}
     design.authorizers = []
     for row in authorizers:
@@ -393,6 +409,11 @@ def apply_security(design: Design, data: dict, routes: list[dict], authorizers: 
     else:
         design.cors = None
     design.resource_policy = data["resource_policy"]
+    name = data["validator_name"].strip()
+    design.request_validators = (
+        [RequestValidator(name=name, validate_body=data["validate_body"],
+                          validate_parameters=data["validate_parameters"])] if name else []
+    )
 
 
 # --- Step 6: stages --------------------------------------------------------------------------------------------
@@ -412,6 +433,7 @@ class StageForm(forms.Form):
     canary_variables = PairsField(max_length=LONG, required=False, label="Canary stage variable overrides")
     logging_level = forms.ChoiceField(required=False, choices=[(v, v) for v in LOGGING_LEVELS], label="Execution logs")
     auto_deploy = forms.BooleanField(required=False, label="Deploy changes automatically")
+    waf_web_acl_arn = forms.CharField(max_length=TEXT, required=False, label="AWS WAF web ACL ARN")
 
     def clean_canary_percent(self):
         value = self.cleaned_data["canary_percent"]
@@ -428,7 +450,8 @@ def stages_initial(design: Design) -> list[dict]:
              "throttle_burst": s.throttle_burst, "cache_enabled": s.cache_enabled, "cache_size": s.cache_size,
              "cache_ttl": s.cache_ttl, "canary_percent": s.canary.percent_traffic if s.canary else None,
              "canary_variables": _lines(s.canary.stage_variable_overrides) if s.canary else "",
-             "logging_level": s.logging_level, "auto_deploy": s.auto_deploy} for s in design.stages]
+             "logging_level": s.logging_level, "auto_deploy": s.auto_deploy,
+             "waf_web_acl_arn": s.waf_web_acl_arn} for s in design.stages]
 
 
 def apply_stages(design: Design, rows: list[dict]) -> None:
@@ -448,7 +471,7 @@ def apply_stages(design: Design, rows: list[dict]) -> None:
             throttle_rate=row.get("throttle_rate"), throttle_burst=row.get("throttle_burst"),
             cache_enabled=bool(row.get("cache_enabled")), cache_size=row.get("cache_size", ""),
             cache_ttl=row.get("cache_ttl"), canary=canary, logging_level=row.get("logging_level") or "OFF",
-            auto_deploy=bool(row.get("auto_deploy")), waf_web_acl_arn=kept.waf_web_acl_arn,
+            auto_deploy=bool(row.get("auto_deploy")), waf_web_acl_arn=row.get("waf_web_acl_arn", "").strip(),
         ))
     design.stages = stages
     for plan in design.usage_plans:

@@ -289,3 +289,24 @@ def test_every_lab_a_lesson_or_a_rule_points_to_exists(client, course):
         assert slug in sections and (not anchor or anchor in sections[slug]), (rule.id, rule.lesson)
     for scenario in views._scenarios().values():
         assert set(scenario.lessons) <= set(sections), scenario.slug
+
+
+def test_tags_request_validators_and_waf_round_trip_through_the_forms(learner_client, course):
+    attempt = start(learner_client, "rest-order-service")
+    design = views._scenarios()["rest-order-service"].reference_solution
+    design = Design.from_dict({
+        **design.to_dict(),
+        "tags": {"team": "orders"},
+        "request_validators": [{"name": "body-only", "validate_body": True}],
+        "routes": [{**route, "request_validator": "body-only"} for route in design.to_dict()["routes"]],
+        "stages": [{**stage, "waf_web_acl_arn": "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/orders/1"}
+                   for stage in design.to_dict()["stages"]],
+    })
+    for step in STEP_IDS:
+        assert learner_client.post(builder(attempt, step), post_data(step, design)).status_code == 302
+    attempt.refresh_from_db()
+    saved = Design.from_dict(attempt.design)
+    assert saved.tags == {"team": "orders"}
+    assert saved.request_validators[0].name == "body-only" and saved.request_validators[0].validate_body
+    assert {route.request_validator for route in saved.routes} == {"body-only"}
+    assert saved.stages[0].waf_web_acl_arn.endswith("webacl/orders/1")
