@@ -25,7 +25,7 @@ def test_build_the_notes_api_lab_step_by_step(page, course):
     assert_accessible(page)
 
     # 1. The API: a learner changes the type and leaves the field; the draft saves by itself.
-    page.get_by_label("Name").fill("notes-api")
+    page.get_by_label("Name", exact=True).fill("notes-api")
     page.get_by_role("radio", name="HTTP API").check()
     page.get_by_test_id("design-status").get_by_text("1 of 8 objectives met").wait_for()
     page.get_by_role("button", name="Save and continue").click()
