@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -137,7 +138,8 @@ else:
                 ),
             },
             # A file, not memory: concurrency tests need real connections from several threads.
-            "TEST": {"NAME": str(BASE_DIR / ".test-db.sqlite3")},
+            # One per test run, so two runs in one checkout never delete each other's database.
+            "TEST": {"NAME": str(Path(tempfile.gettempdir()) / f"academy-test-{os.getpid()}.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
