@@ -243,3 +243,48 @@ def test_production_refuses_to_start_without_a_secret_key():
     )
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr
+
+
+def _redis_reachable() -> bool:
+    import socket
+
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def test_redis_url_puts_cache_and_sessions_in_redis():
+    import os
+
+    if not _redis_reachable():
+        if os.environ.get("CI") == "true":
+            pytest.fail("Redis is not running at 127.0.0.1:6379")
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    script = (
+        "from django.conf import settings; from django.core.cache import caches; cache = caches['default'];"
+        "cache.set('academy-probe', 'pong', 5);"
+        "print(settings.SESSION_ENGINE, type(cache).__name__, cache.get('academy-probe'))"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env.update(DJANGO_DEBUG="1", REDIS_URL="redis://127.0.0.1:6379/15")
+    result = subprocess.run([sys.executable, "manage.py", "shell", "--no-imports", "-c", script], cwd=ROOT, env=env,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["django.contrib.sessions.backends.cached_db", "RedisCache", "pong"]
+
+
+def test_the_database_task_backend_is_ready_for_a_worker():
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env.update(DJANGO_DEBUG="1", TASKS_BACKEND="database")
+    script = "from django_tasks import task_backends; print(type(task_backends['default']).__name__)"
+    result = subprocess.run([sys.executable, "manage.py", "shell", "--no-imports", "-c", script], cwd=ROOT, env=env,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "DatabaseBackend"
+    help_text = subprocess.run([sys.executable, "manage.py", "db_worker", "--help"], cwd=ROOT, env=env,
+                               capture_output=True, text=True)
+    assert help_text.returncode == 0
