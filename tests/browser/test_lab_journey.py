@@ -101,3 +101,27 @@ def test_build_the_notes_api_lab_step_by_step(page, course):
     assert "x-amazon-apigateway-integration" in page.locator("#export-openapi").inner_text()
     assert page.locator(".design-diagram svg").count() == 1
     assert_accessible(page)
+
+
+def test_import_an_openapi_document_and_continue_in_the_builder(page, course):
+    make_user("ben", first_name="Ben")
+    log_in(page, "ben", PASSWORD)
+    page.goto("/labs/import/")
+    assert_accessible(page)
+    page.get_by_label("The document").fill(
+        "openapi: 3.0.1\n"
+        "info: {title: pets, version: '1.0', description: A pet shop}\n"
+        "paths:\n"
+        "  /pets:\n"
+        "    get:\n"
+        "      x-amazon-apigateway-integration: {type: mock}\n"
+    )
+    page.get_by_label("Import as").select_option("http")
+    page.get_by_role("button", name="Check the document").click()
+    page.get_by_role("heading", name="Findings").wait_for()
+    assert page.locator('.finding').filter(has_text="mock").count() >= 1
+    assert_accessible(page)
+    page.get_by_role("button", name="Continue in the builder").click()
+    page.wait_for_url("**/designs/*/api/")
+    assert page.get_by_label("Name", exact=True).input_value() == "pets"
+    assert_accessible(page)
