@@ -288,3 +288,23 @@ def test_the_database_task_backend_is_ready_for_a_worker():
     help_text = subprocess.run([sys.executable, "manage.py", "db_worker", "--help"], cwd=ROOT, env=env,
                                capture_output=True, text=True)
     assert help_text.returncode == 0
+
+
+def test_dashboard_counts_activity_and_misconceptions(instructor_client, learner, learner2, course,
+                                                     django_assert_max_num_queries):
+    from courseware.models import record_event
+
+    for user in (learner, learner2):
+        record_event(user, "answered", "question", "q1", {"correct": False, "misconception": "private-not-rest-only"})
+    record_event(learner, "completed", "lesson", "endpoint-types")
+    with django_assert_max_num_queries(8):
+        response = instructor_client.get("/dashboard/")
+    from django.utils.html import escape
+
+    from courseware.models import Misconception
+
+    html = response.content.decode()
+    statement = Misconception.objects.get(slug="private-not-rest-only").statement
+    assert escape(statement) in html and "2 learners" in html
+    activity = dict(response.context["activity"])
+    assert activity["Questions answered"] == 2 and activity["Lessons completed"] == 1

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from .. import stats
 from ..roles import is_instructor
 
 
@@ -18,4 +19,9 @@ def _require_instructor(request: HttpRequest) -> None:
 def dashboard(request: HttpRequest) -> HttpResponse:
     _require_instructor(request)
     learner_count = User.objects.filter(is_active=True).exclude(groups__name="Instructors").count()
-    return render(request, "dashboard/index.html", {"learner_count": learner_count})
+    return render(request, "dashboard/index.html", {
+        "learner_count": learner_count,
+        "activity": stats.recent_activity(),
+        "misconceptions": stats.top_misconceptions(),
+        "nav": "dashboard",
+    })
