@@ -310,3 +310,13 @@ def test_tags_request_validators_and_waf_round_trip_through_the_forms(learner_cl
     assert saved.request_validators[0].name == "body-only" and saved.request_validators[0].validate_body
     assert {route.request_validator for route in saved.routes} == {"body-only"}
     assert saved.stages[0].waf_web_acl_arn.endswith("webacl/orders/1")
+
+
+def test_a_broken_scenario_file_fails_the_system_check(tmp_path, settings):
+    from labs.apps import check_scenarios
+
+    assert check_scenarios() == []
+    (tmp_path / "broken.yaml").write_text("slug: broken\ntitle: Broken\n")
+    settings.LAB_SCENARIOS_DIR = tmp_path
+    errors = check_scenarios()
+    assert errors and errors[0].id == "labs.E001" and "broken.yaml" in errors[0].msg
