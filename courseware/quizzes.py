@@ -146,6 +146,7 @@ def start_attempt(quiz: Quiz, user) -> Attempt:
         question_ids = rng.sample(pool, min(quiz.draw, len(pool)))
     else:
         question_ids = list(quiz.questions.filter(published=True).order_by("position").values_list("id", flat=True))
+        rng.shuffle(question_ids)  # no two attempts walk the questions in the same order
     if not question_ids:
         raise QuizError("This quiz has no questions yet.")
     now = timezone.now()
@@ -156,6 +157,11 @@ def start_attempt(quiz: Quiz, user) -> Attempt:
     )
     record_event(user, "attempted", "quiz", quiz.slug, {"attempt": attempt.pk})
     return attempt
+
+
+def first_unanswered(attempt: Attempt) -> int | None:
+    answered = set(attempt.responses.values_list("question_id", flat=True))
+    return next((qid for qid in attempt.question_ids if qid not in answered), None)
 
 
 def review_due(user) -> list[int]:

@@ -21,7 +21,7 @@ HX = {"HTTP_HX_REQUEST": "true"}
 def start(client, slug: str) -> Attempt:
     response = client.post(reverse("quiz_start", args=[slug]))
     assert response.status_code == 302
-    return Attempt.objects.get(pk=int(response.url.strip("/").split("/")[-1]))
+    return Attempt.objects.get(pk=int(response.url.split("#")[0].strip("/").split("/")[-1]))
 
 
 def right_answer(question: Question) -> dict:
@@ -118,22 +118,25 @@ def test_an_answer_to_a_question_outside_the_attempt_is_refused(learner_client, 
 
 def test_choices_are_shuffled_per_attempt_and_stable_on_reload(learner, course):
     quiz = Quiz.objects.get(slug="api-types")
-    orders = set()
+    orders, question_orders = set(), set()
     for _ in range(6):
         attempt = quizzes.start_attempt(quiz, learner)
+        question_orders.add(tuple(attempt.question_ids))
         questions = quizzes.questions_of(attempt)
         first = [tuple(c["id"] for c in s.choices) for s in quizzes.present(attempt, questions, {})]
         again = [tuple(c["id"] for c in s.choices) for s in quizzes.present(attempt, quizzes.questions_of(attempt), {})]
         assert first == again
         orders.add(tuple(first))
         quizzes.submit(attempt)
-    assert len(orders) > 1
+    assert len(orders) > 1 and len(question_orders) > 1
 
 
 def test_resume_returns_the_attempt_in_progress_with_its_answers(learner_client, course):
     attempt = start(learner_client, "integrations")
     question = question_of(attempt)
     learner_client.post(reverse("attempt_answer", args=[attempt.pk, question.pk]), right_answer(question))
+    response = learner_client.post(reverse("quiz_start", args=["integrations"]))
+    assert response.url.endswith(f"#q-{attempt.question_ids[1]}")  # back at the first unanswered question
     again = start(learner_client, "integrations")
     assert again.pk == attempt.pk
     html = learner_client.get(again.get_absolute_url()).content.decode()

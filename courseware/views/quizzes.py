@@ -59,7 +59,8 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
     except quizzes.QuizError as error:
         messages.error(request, str(error))
         return redirect(quiz)
-    return redirect(attempt)
+    resume_at = quizzes.first_unanswered(attempt) if attempt.responses.exists() else None
+    return redirect(f"{attempt.get_absolute_url()}#q-{resume_at}" if resume_at else attempt.get_absolute_url())
 
 
 @login_required
