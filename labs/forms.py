@@ -516,4 +516,45 @@ def step_of(location: str) -> str:
     return best
 
 
+_FIELD_IDS = (
+    # (pattern over a finding's location, the builder input's id); first match wins
+    (r"^(name|description|version|api_type)$", r"id_\1"),
+    (r"^tags(\..*)?$", "id_tags"),
+    (r"^endpoint_types.*$", "id_endpoint_type_0"),
+    (r"^clients$", "id_clients_0"),
+    (r"^route_selection_expression$", "id_route_selection_expression"),
+    (r"^routes\[(\d+)\]\.key$", r"id_routes-\1-key"),
+    (r"^routes\[(\d+)\]\.integration\.(lambda_arn|uri)$", r"id_integrations-\1-target"),
+    (r"^routes\[(\d+)\]\.integration\.request_templates.*$", r"id_integrations-\1-request_template"),
+    (r"^routes\[(\d+)\]\.integration\.(kind|timeout_ms|payload_format_version|service|action|subtype|role_arn|connection_id)$",
+     r"id_integrations-\1-\2"),
+    (r"^routes\[(\d+)\]\.integration.*$", r"id_integrations-\1-kind"),
+    (r"^routes\[(\d+)\]\.(authorization|authorizer|scopes|api_key_required|request_validator)$", r"id_security-\1-\2"),
+    (r"^authorizers\[(\d+)\]\.(name|type|lambda_arn|identity_sources|ttl_seconds|user_pool_arns|issuer|audience)$",
+     r"id_authorizers-\1-\2"),
+    (r"^authorizers\[(\d+)\].*$", r"id_authorizers-\1-name"),
+    (r"^cors\.allow_credentials$", "id_cors_credentials"),
+    (r"^cors\.allow_origins.*$", "id_cors_origins"),
+    (r"^cors\.max_age$", "id_cors_max_age"),
+    (r"^cors.*$", "id_cors_enabled"),
+    (r"^resource_policy$", "id_resource_policy"),
+    (r"^request_validators.*$", "id_validator_name"),
+    (r"^usage_plans.*$", "id_usage_plan"),
+    (r"^stages\[(\d+)\]\.canary.*$", r"id_stages-\1-canary_percent"),
+    (r"^stages\[(\d+)\]\.variables.*$", r"id_stages-\1-variables"),
+    (r"^stages\[(\d+)\]\.(name|throttle_rate|throttle_burst|cache_enabled|cache_size|cache_ttl|logging_level|auto_deploy|waf_web_acl_arn)$",
+     r"id_stages-\1-\2"),
+)
+
+
+def field_id(location: str) -> str:
+    """The id of the builder input a finding is about, so the finding can link straight to it."""
+    import re
+
+    for pattern, replacement in _FIELD_IDS:
+        if re.match(pattern, location or ""):
+            return re.sub(pattern, replacement, location)
+    return ""
+
+
 Builder = Callable[..., Any]

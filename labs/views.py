@@ -246,6 +246,26 @@ def _record(request: HttpRequest, attempt: LabAttempt, analysis: dict, step: str
         record_event(request.user, "completed", "lab", object_id, {"objectives": len(results)})
 
 
+def _shown(design: Design) -> dict[str, bool]:
+    """Which optional parts the builder shows: those the API type offers, and any the design already
+    has (an imported HTTP API with a resource policy must be able to remove it)."""
+    offered = rules.options_for(design.api_type).features
+    stages, routes = design.stages, design.routes
+    present = {
+        "cors": design.cors is not None,
+        "resource_policy": bool(design.resource_policy),
+        "api_keys": bool(design.api_keys or design.usage_plans or design.api_key_source
+                         or any(r.api_key_required for r in routes)),
+        "request_validation": bool(design.request_validators or any(r.request_validator for r in routes)),
+        "caching": any(s.cache_enabled or s.cache_size or s.cache_ttl is not None for s in stages),
+        "canary": any(s.canary is not None for s in stages),
+        "waf": any(s.waf_web_acl_arn for s in stages),
+        "auto_deploy": any(s.auto_deploy for s in stages),
+        "scopes": design.api_type == "http" or any(r.scopes for r in routes),
+    }
+    return {name: bool(offered.get(name)) or value for name, value in present.items()}
+
+
 def _context(attempt: LabAttempt, design: Design, step: str, bound: dict, analysis: dict, request) -> dict:
     scenario = _scenarios().get(attempt.scenario)
     hints_shown = _int(request.GET.get("hints"), 0)
@@ -257,11 +277,11 @@ def _context(attempt: LabAttempt, design: Design, step: str, bound: dict, analys
         "guide": step_guide, "hints": step_guide.hints[:hints_shown] if step_guide else (),
         "more_hints": bool(step_guide and hints_shown < len(step_guide.hints)), "hints_next": hints_shown + 1,
         "form_errors": _form_errors(bound) if bound and any(getattr(p, "is_bound", False) for p in bound.values()) else [],
-        "options": rules.options_for(design.api_type),
+        "options": rules.options_for(design.api_type), "shown": _shown(design),
         "route_rows": list(zip(design.routes, bound["formset"].forms)) if step in {"integrations", "security"} else [],
         "diagram_svg": diagram.render_svg(design), "exports": _exports(design), "export_panels": EXPORT_PANELS,
         "nav": "labs",
-        "step_findings": analysis["findings_by_step"][step], **analysis,
+        "step_findings": [(f, steps.field_id(f.location)) for f in analysis["findings_by_step"][step]], **analysis,
     }
 
 

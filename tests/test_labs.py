@@ -320,3 +320,29 @@ def test_a_broken_scenario_file_fails_the_system_check(tmp_path, settings):
     settings.LAB_SCENARIOS_DIR = tmp_path
     errors = check_scenarios()
     assert errors and errors[0].id == "labs.E001" and "broken.yaml" in errors[0].msg
+
+
+def test_every_rule_location_maps_to_an_input_the_builder_renders(learner_client, course):
+    """A finding's "Go to the field" link must point at an input that exists on its step's page."""
+    import sys
+
+    from labs.forms import field_id, step_of
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from apigw import test_rules as cases  # the failing design of every rule
+
+    attempt = start(learner_client, "rest-order-service")
+    pages: dict[tuple[str, str], str] = {}
+    for rule_id, case in cases.CASES.items():
+        design = cases.factory.valid(case.api_type)
+        case.fail(design)
+        for finding in cases._fired(design, rule_id):
+            target = field_id(finding.location)
+            if not target:
+                continue
+            step = step_of(finding.location)
+            LabAttempt.objects.filter(pk=attempt.pk).update(design=design.to_dict())
+            key = (rule_id, step)
+            if key not in pages:
+                pages[key] = learner_client.get(builder(attempt, step)).content.decode()
+            assert f'id="{target}"' in pages[key], (rule_id, finding.location, target, step)

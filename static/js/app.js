@@ -59,3 +59,23 @@
 
   document.addEventListener("DOMContentLoaded", syncToggle);
 })();
+
+// Lab builder: mark the inputs the current findings are about, so a learner sees where to look.
+(function () {
+  function markFields() {
+    document.querySelectorAll("[aria-invalid][data-marked]").forEach(function (el) {
+      el.removeAttribute("aria-invalid"); el.removeAttribute("data-marked"); el.classList.remove("field-flagged");
+    });
+    document.querySelectorAll(".finding-error[data-field], .finding-warning[data-field]").forEach(function (finding) {
+      var input = document.getElementById(finding.getAttribute("data-field"));
+      if (!input) return;
+      input.classList.add("field-flagged");
+      if (finding.classList.contains("finding-error")) {
+        input.setAttribute("aria-invalid", "true");
+        input.setAttribute("data-marked", "1");
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", markFields);
+  document.addEventListener("htmx:afterSettle", markFields);
+})();
