@@ -228,8 +228,10 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 
-# The lab builder posts one row per route (up to API Gateway's 300-route quota, ~12 fields each).
+# The lab builder posts one row per route (up to API Gateway's 300-route quota, ~12 fields each), and
+# the import page takes a pasted OpenAPI document up to API Gateway's own 6 MB import limit.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+DATA_UPLOAD_MAX_MEMORY_SIZE = 7 * 1024 * 1024
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -308,3 +308,20 @@ def test_dashboard_counts_activity_and_misconceptions(instructor_client, learner
     assert escape(statement) in html and "2 learners" in html
     activity = dict(response.context["activity"])
     assert activity["Questions answered"] == 2 and activity["Lessons completed"] == 1
+
+
+def test_an_expired_form_gets_a_page_that_says_what_to_do(learner, course):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(learner)
+    response = client.post("/course/security/complete/")
+    assert response.status_code == 403
+    assert "reload it" in response.content.decode() and "Everything you saved before is safe" in response.content.decode()
+
+
+def test_an_oversized_request_gets_a_friendly_400(learner_client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    response = learner_client.post("/labs/import/", {"document": "x" * 5000})
+    assert response.status_code == 400
+    assert "We could not read that request" in response.content.decode()

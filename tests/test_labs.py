@@ -346,3 +346,9 @@ def test_every_rule_location_maps_to_an_input_the_builder_renders(learner_client
             if key not in pages:
                 pages[key] = learner_client.get(builder(attempt, step)).content.decode()
             assert f'id="{target}"' in pages[key], (rule_id, finding.location, target, step)
+
+
+def test_a_pasted_document_up_to_six_megabytes_is_read(learner_client, course):
+    doc = "openapi: 3.0.1\ninfo: {title: t, version: '1', description: d}\npaths: {}\n" + "#" * (5 * 1024 * 1024) + "\n"
+    response = learner_client.post(reverse("labs:import"), {"document": doc})
+    assert response.status_code == 200 and "Findings" in response.content.decode()
