@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from . import grading
-from .models import Attempt, Choice, Question, Quiz, Response, ReviewItem, record_event
+from .models import Attempt, Question, Quiz, Response, ReviewItem, record_event
 
 
 class QuizError(Exception):

@@ -208,16 +208,11 @@ def _exports(design: Design) -> dict:
     if len(design.routes) > LIVE_EXPORT_ROUTES:
         return {}
     out = {}
-    for name, make in (
-        ("openapi", lambda: openapi.to_yaml(openapi.export_openapi(design))),
-        ("cloudformation", lambda: cloudformation.to_yaml(cloudformation.export_cloudformation(design))),
-        ("javascript", lambda: sdk.generate_client(design, "javascript")),
-        ("python", lambda: sdk.generate_client(design, "python")),
-    ):
+    for key, _label, filename, _alt in EXPORT_PANELS:
         try:
-            out[name] = make()
+            out[key] = EXPORTS[filename][1](design)
         except DesignError as error:
-            out[name] = f"# Not available yet: {error}"
+            out[key] = f"# Not available yet: {error}"
     return out
 
 

@@ -213,17 +213,22 @@ def test_demo_accounts_refused_in_production(db, settings):
     assert not User.objects.filter(username="ines").exists()
 
 
-def _deploy_env(**extra: str) -> dict:
+def _env(**extra: str) -> dict:
+    """The environment for a `manage.py` subprocess: this one's, less what the test run itself sets."""
     import os
 
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
-    env.update(
+    env.update(extra)
+    return env
+
+
+def _deploy_env(**extra: str) -> dict:
+    return _env(
         DJANGO_DEBUG="0",
         SECRET_KEY="k8$Zq1!vR7mW2@pL9xT4#nB6yC3&hJ5dF0gS8aE1uI7oP2rQ9wX4zV6bN3mK5jH",
         ALLOWED_HOSTS="academy.example.com",
         **extra,
     )
-    return env
 
 
 def test_check_deploy_is_clean_in_production_mode():
@@ -267,8 +272,7 @@ def test_redis_url_puts_cache_and_sessions_in_redis():
         "cache.set('academy-probe', 'pong', 5);"
         "print(settings.SESSION_ENGINE, type(cache).__name__, cache.get('academy-probe'))"
     )
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    env.update(DJANGO_DEBUG="1", REDIS_URL="redis://127.0.0.1:6379/15")
+    env = _env(DJANGO_DEBUG="1", REDIS_URL="redis://127.0.0.1:6379/15")
     result = subprocess.run([sys.executable, "manage.py", "shell", "--no-imports", "-c", script], cwd=ROOT, env=env,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
@@ -276,10 +280,7 @@ def test_redis_url_puts_cache_and_sessions_in_redis():
 
 
 def test_the_database_task_backend_is_ready_for_a_worker():
-    import os
-
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    env.update(DJANGO_DEBUG="1", TASKS_BACKEND="database")
+    env = _env(DJANGO_DEBUG="1", TASKS_BACKEND="database")
     script = "from django_tasks import task_backends; print(type(task_backends['default']).__name__)"
     result = subprocess.run([sys.executable, "manage.py", "shell", "--no-imports", "-c", script], cwd=ROOT, env=env,
                             capture_output=True, text=True)
