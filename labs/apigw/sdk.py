@@ -277,6 +277,22 @@ def _python_rest(design: Design, ops: list[_Op], cls: str) -> list[str]:
     return lines
 
 
+def _message_routes(design: Design, style: str, reserved: frozenset[str], used: set[str]) -> list[tuple[str, str]]:
+    """(method name, route key) for each custom WebSocket route a client can send, names unique."""
+    if _selection_field(design) is None:
+        return []
+    out = []
+    for route in design.routes:
+        if not route.key or route.key.startswith("$"):
+            continue
+        name = _identifier(_words(route.operation_id or route.key), style, reserved)
+        while name in used:
+            name += "_"
+        used.add(name)
+        out.append((name, route.key))
+    return out
+
+
 def _python_websocket(design: Design, cls: str) -> list[str]:
     field_path = _selection_field(design)
     lines = [
@@ -294,15 +310,7 @@ def _python_websocket(design: Design, cls: str) -> list[str]:
         "        return text",
         "",
     ]
-    used = {"send_raw", "send", "url"}
-    for route in design.routes:
-        key = route.key
-        if not key or key.startswith("$") or field_path is None:
-            continue
-        name = _identifier(_words(route.operation_id or key), "snake", _PY_RESERVED)
-        while name in used:
-            name += "_"
-        used.add(name)
+    for name, key in _message_routes(design, "snake", _PY_RESERVED, {"send_raw", "send", "url"}):
         lines += [
             f"    def {name}(self, **fields: Any) -> str:",
             f"        {repr('Sends a ' + key + ' message.')}",
@@ -442,15 +450,7 @@ def _javascript_websocket(design: Design, cls: str) -> list[str]:
         "  }",
         "",
     ]
-    used = {"sendRaw", "socket", "constructor"}
-    for route in design.routes:
-        key = route.key
-        if not key or key.startswith("$") or field_path is None:
-            continue
-        name = _identifier(_words(route.operation_id or key), "camel", _JS_RESERVED)
-        while name in used:
-            name += "_"
-        used.add(name)
+    for name, key in _message_routes(design, "camel", _JS_RESERVED, {"sendRaw", "socket", "constructor"}):
         lines += [f"  // {_comment(key)}", f"  {name}(fields = {{}}) {{"]
         lines += ["    const message = { ...fields };", "    let target = message;"]
         for part in field_path[:-1]:
