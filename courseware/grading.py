@@ -14,7 +14,7 @@ Canonical answers:
 
 from __future__ import annotations
 
-import math
+import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -23,6 +23,11 @@ MAX_NUMBER_LENGTH = 40
 
 class AnswerError(ValueError):
     """The submitted answer cannot be read; the message is shown to the learner."""
+
+
+class IncompleteAnswer(AnswerError):
+    """Nothing to grade yet (no choice, a step without a position): while an exam saves on every
+    change this is a learner half-way through a question, not a mistake."""
 
 
 @dataclass(frozen=True)
@@ -53,7 +58,7 @@ def parse_answer(key: Key, form: Mapping[str, Any]) -> dict:
     if key.type in {"single", "true_false"}:
         value = form.get("choice")
         if value in (None, ""):
-            raise AnswerError("Choose an answer first.")
+            raise IncompleteAnswer("Choose an answer first.")
         choice = _int(value, "That choice is not one of the answers.")
         if choice not in key.all_choices:
             raise AnswerError("That choice is not one of the answers.")
@@ -61,31 +66,20 @@ def parse_answer(key: Key, form: Mapping[str, Any]) -> dict:
     if key.type == "multiple":
         values = [v for v in getlist("choices") if v != ""]
         if not values:
-            raise AnswerError("Select at least one answer.")
+            raise IncompleteAnswer("Select at least one answer.")
         choices = sorted({_int(v, "That choice is not one of the answers.") for v in values})
         if not set(choices) <= key.all_choices:
             raise AnswerError("That choice is not one of the answers.")
         return {"choices": choices}
     if key.type == "numeric":
-        raw = str(form.get("value", "")).strip().replace(",", ".")
-        if not raw:
-            raise AnswerError("Enter a number.")
-        if len(raw) > MAX_NUMBER_LENGTH:
-            raise AnswerError("That number is too long.")
-        try:
-            value = float(raw)
-        except ValueError:
-            raise AnswerError(f"“{raw}” is not a number. Enter digits only, such as 29.") from None
-        if not math.isfinite(value):
-            raise AnswerError("Enter a finite number.")
-        return {"value": value}
+        return {"value": _number(form.get("value", ""))}
     if key.type == "ordering":
         count = len(key.data["items"])
         positions = []
         for index in range(count):
             raw = form.get(f"position-{index}", "")
             if raw in ("", None):
-                raise AnswerError("Give every step a position.")
+                raise IncompleteAnswer("Give every step a position.")
             positions.append(_int(raw, "Positions are whole numbers."))
         if sorted(positions) != list(range(1, count + 1)):
             raise AnswerError(f"Use each position from 1 to {count} exactly once.")
@@ -98,12 +92,41 @@ def parse_answer(key: Key, form: Mapping[str, Any]) -> dict:
         for index in range(len(key.data["pairs"])):
             value = form.get(f"match-{index}", "")
             if value == "":
-                raise AnswerError("Match every item.")
+                raise IncompleteAnswer("Match every item.")
             if value not in options:
                 raise AnswerError("That option is not one of the answers.")
             matches[str(index)] = value
         return {"matches": matches}
     raise AnswerError("This question type cannot be answered here.")
+
+
+# ASCII digits, an optional sign and one decimal point (a lone decimal comma is read as a point).
+# float() alone would also take "١٢", "1_000", "1e3" and "inf", and "10,000" used to become 10.0: a
+# learner's number is read as they meant it or refused with a reason, never guessed.
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:[.,][0-9]+)?|[.,][0-9]+)")
+_GROUPED = re.compile(r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+")  # "10,000": thousands, or a decimal comma?
+NOT_A_NUMBER = (
+    "That is not a number the course can read: type it with ordinary digits, "
+    "a point for decimals and a minus sign if needed."
+)
+
+
+def _number(value: Any) -> float:
+    """Parse a numeric answer. No message contains a digit: an example (or an echo) could be an answer."""
+    raw = str(value or "").strip()
+    if not raw:
+        raise IncompleteAnswer("Enter a number.")
+    if len(raw) > MAX_NUMBER_LENGTH:
+        raise AnswerError("That number is too long.")
+    if raw.lower().lstrip("+-") in {"inf", "infinity", "nan"}:
+        raise AnswerError("Enter a finite number.")
+    if any(ch.isdigit() and not ("0" <= ch <= "9") for ch in raw):
+        raise AnswerError("Type the number with ordinary (ASCII) digits: other digit forms are not accepted here.")
+    if _GROUPED.fullmatch(raw) or re.fullmatch(r"[+-]?[0-9]+(?:[ \u00a0\u202f_'][0-9]+)+(?:\.[0-9]+)?", raw):
+        raise AnswerError("Leave out thousands separators: write the whole number as digits only.")
+    if not _NUMBER.fullmatch(raw):
+        raise AnswerError(NOT_A_NUMBER)
+    return float(raw.replace(",", "."))  # 40 ASCII digits at most: always finite
 
 
 def _as_list(value: Any) -> list:

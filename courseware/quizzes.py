@@ -10,10 +10,15 @@ import random
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
+from django.db.models import F, FloatField, Max
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from . import grading
 from .models import Attempt, Question, Quiz, Response, ReviewItem, record_event
+from .rendering import html_to_text
+
+REVIEW_SET_SIZE = 10  # questions per "Review my mistakes" attempt
 
 
 class QuizError(Exception):
@@ -43,6 +48,7 @@ class Shown:
     unit: str = ""  # numeric
     numeric_answer: float | None = None
     error: str = ""
+    incomplete: bool = False  # the error only says the answer is not finished yet
 
     @property
     def locked(self) -> bool:
@@ -69,7 +75,8 @@ def present(attempt: Attempt, questions: list[Question], responses: dict[int, Re
             picked = set(answer.get("choices", [])) | ({answer["choice"]} if "choice" in answer else set())
             item.choices = [
                 {"id": c.id, "text": c.text_html, "picked": c.id in picked,
-                 "correct": c.correct if reveal else None, "explanation": c.explanation_html if reveal else ""}
+                 "correct": c.correct if reveal else None,
+                 "explanation": _choice_explanation(question, c) if reveal else ""}
                 for c in choices
             ]
         elif question.type == Question.Type.NUMERIC:
@@ -95,6 +102,14 @@ def present(attempt: Attempt, questions: list[Question], responses: dict[int, Re
             item.options = sorted(question.data["options"], key=lambda _: rng.random())
         shown.append(item)
     return shown
+
+
+def _choice_explanation(question: Question, choice) -> str:
+    """A true/false question's right choice carries the question's own explanation (the quiz file has
+    one `explanation` and one `wrong_explanation`): shown once, below the choices, not twice."""
+    if html_to_text(choice.explanation_html) == html_to_text(question.explanation_html):
+        return ""
+    return choice.explanation_html
 
 
 def questions_of(attempt: Attempt) -> list[Question]:
@@ -164,12 +179,68 @@ def first_unanswered(attempt: Attempt) -> int | None:
     return next((qid for qid in attempt.question_ids if qid not in answered), None)
 
 
+@dataclass
+class Unanswered:
+    """A question left without a saved answer, numbered as the attempt page numbers it."""
+
+    number: int
+    question: Question
+    unsaved_change: bool = False  # the page had a change the server never received
+
+    @property
+    def stem_text(self) -> str:
+        return html_to_text(self.question.stem_html)
+
+
+def unanswered(attempt: Attempt, unsaved_ids: set[int] = frozenset()) -> list[Unanswered]:
+    """The questions to name before a submit: those with no saved answer, and those whose latest change
+    on the page was not saved (the browser tells us; without JavaScript that set is empty)."""
+    answered = set(attempt.responses.values_list("question_id", flat=True))
+    wanted = [
+        (number, qid) for number, qid in enumerate(attempt.question_ids, start=1)
+        if qid not in answered or qid in unsaved_ids
+    ]
+    by_id = Question.objects.in_bulk([qid for _, qid in wanted])
+    return [
+        Unanswered(number, by_id[qid], unsaved_change=qid in answered)
+        for number, qid in wanted if qid in by_id
+    ]
+
+
+def best_percents(user) -> dict[int, int]:
+    """Each quiz's best submitted result, in percent, rounded as `Attempt.percent` rounds it."""
+    rows = (
+        Attempt.objects.submitted().filter(user=user, quiz__isnull=False, max_score__gt=0)
+        .values("quiz_id")
+        .annotate(best=Max(F("score") * 100.0 / Cast("max_score", FloatField())))
+        .values_list("quiz_id", "best")
+    )
+    return {quiz_id: round(best) for quiz_id, best in rows if best is not None}
+
+
 def review_due(user) -> list[int]:
     return list(
         ReviewItem.objects.filter(user=user, streak__lt=ReviewItem.MASTERED, question__published=True)
         .order_by("updated_at")
         .values_list("question_id", flat=True)
     )
+
+
+@dataclass
+class ReviewStatus:
+    """What the "Review my mistakes" card says, from the same sets `start_review` opens."""
+
+    waiting: int  # questions not yet mastered
+    next_set: int  # how many the button opens: the review in progress, or the next REVIEW_SET_SIZE
+    in_progress: Attempt | None = None
+
+
+def review_status(user) -> ReviewStatus:
+    current = Attempt.objects.filter(user=user, kind=Attempt.Kind.REVIEW).in_progress().first()
+    waiting = len(review_due(user))
+    if current is not None:
+        return ReviewStatus(waiting, len(current.question_ids), current)
+    return ReviewStatus(waiting, min(waiting, REVIEW_SET_SIZE))
 
 
 @transaction.atomic
@@ -181,7 +252,7 @@ def start_review(user) -> Attempt:
     if not due:
         raise QuizError("Nothing to review: you have no mistakes left to practise.")
     rng = random.SystemRandom()
-    question_ids = due[:10]
+    question_ids = due[:REVIEW_SET_SIZE]
     return Attempt.objects.create(
         user=user, quiz=None, kind=Attempt.Kind.REVIEW, mode=Quiz.Mode.PRACTICE, question_ids=question_ids,
         seed=rng.randrange(2**31), max_score=len(question_ids),

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import copy
+import re
 import threading
 from datetime import timedelta
 
@@ -16,6 +17,7 @@ from courseware.models import Attempt, LearningEvent, Question, Quiz, Response, 
 from .factories import make_user
 
 HX = {"HTTP_HX_REQUEST": "true"}
+CONFIRM = {"confirm": "1"}  # "submit anyway", past the unanswered-questions check
 
 
 def start(client, slug: str) -> Attempt:
@@ -185,7 +187,7 @@ def test_final_exam_draws_twenty_from_the_whole_bank_and_hides_feedback(learner_
     assert "Answer saved" in html and "Not quite" not in html and question.explanation_html[:40] not in html
     learner_client.post(url, right_answer(question))  # exam answers can change until submitted
     assert Response.objects.get(attempt=attempt, question=question).correct
-    learner_client.post(reverse("attempt_submit", args=[attempt.pk]))
+    learner_client.post(reverse("attempt_submit", args=[attempt.pk]), CONFIRM)
     attempt.refresh_from_db()
     assert attempt.passed is False and attempt.percent == 5
     html = learner_client.get(reverse("attempt_result", args=[attempt.pk])).content.decode()
@@ -197,7 +199,7 @@ def test_attempt_limit(learner_client, learner, course):
     assert quiz.max_attempts == 3
     for _ in range(3):
         attempt = start(learner_client, "final")
-        learner_client.post(reverse("attempt_submit", args=[attempt.pk]))
+        learner_client.post(reverse("attempt_submit", args=[attempt.pk]), CONFIRM)
     response = learner_client.post(reverse("quiz_start", args=["final"]), follow=True)
     assert "You have used all 3 attempts" in response.content.decode()
     assert Attempt.objects.filter(user=learner, quiz=quiz).count() == 3
@@ -218,6 +220,181 @@ def test_opening_an_expired_attempt_submits_it(learner_client, course):
     Attempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() - timedelta(minutes=1))
     response = learner_client.get(attempt.get_absolute_url())
     assert response.status_code == 302 and response.url.endswith("/result/")
+
+
+# --- Exam integrity: saved on change, asked before an incomplete submit -------------------------------
+
+
+def exam_question(attempt: Attempt, kind: str) -> Question:
+    return next(q for q in (Question.objects.get(pk=i) for i in attempt.question_ids) if q.type == kind)
+
+
+def test_an_exam_answer_saves_on_change_and_swaps_only_its_status(learner_client, course):
+    attempt = start(learner_client, "final")
+    page = learner_client.get(attempt.get_absolute_url()).content.decode()
+    question = question_of(attempt)
+    assert 'hx-trigger="change, submit"' in page and f'hx-target="#q-{question.pk}-status"' in page
+    assert "js/quiz-autosave.js" in page and "data-submit-attempt" in page
+    response = learner_client.post(reverse("attempt_answer", args=[attempt.pk, question.pk]), right_answer(question), **HX)
+    html = response.content.decode()
+    assert 'data-state="saved"' in html and "Answer saved" in html
+    assert "<section" not in html and "<input" not in html  # the learner's inputs are left alone
+    assert 'id="attempt-progress"' in html and 'hx-swap-oob="true"' in html and "1 of 20 answered" in html
+    assert Response.objects.filter(attempt=attempt, question=question).exists()
+
+
+def test_practice_answers_are_checked_on_request_not_on_change(learner_client, course):
+    attempt = start(learner_client, "security")  # practice answers are final: no save on a stray click
+    assert 'hx-trigger="change' not in learner_client.get(attempt.get_absolute_url()).content.decode()
+
+
+def test_a_half_finished_exam_answer_is_not_an_error_and_keeps_the_saved_one(learner_client, course):
+    attempt = start(learner_client, "final")
+    ordering = exam_question(attempt, "ordering") if any(
+        Question.objects.get(pk=i).type == "ordering" for i in attempt.question_ids) else None
+    question = ordering or exam_question(attempt, "single")
+    url = reverse("attempt_answer", args=[attempt.pk, question.pk])
+    half = {"position-0": "1"} if ordering else {}
+    html = learner_client.post(url, half, **HX).content.decode()
+    assert 'data-state="incomplete"' in html and "Not saved:" in html and "text-danger" not in html
+    assert not Response.objects.filter(attempt=attempt, question=question).exists()
+    learner_client.post(url, right_answer(question), **HX)
+    html = learner_client.post(url, half, **HX).content.decode()
+    assert "Your last saved answer still counts." in html
+    assert Response.objects.get(attempt=attempt, question=question).correct
+
+
+def test_submitting_with_unanswered_questions_asks_first(learner_client, course):
+    attempt = start(learner_client, "final")
+    for question_id in attempt.question_ids[:8]:
+        question = Question.objects.get(pk=question_id)
+        learner_client.post(reverse("attempt_answer", args=[attempt.pk, question.pk]), right_answer(question))
+    url = reverse("attempt_submit", args=[attempt.pk])
+    response = learner_client.post(url)
+    html = response.content.decode()
+    assert response.status_code == 200 and "12 questions unanswered — submit anyway?" in html
+    for number, question_id in enumerate(attempt.question_ids, start=1):
+        link = f'href="{attempt.get_absolute_url()}#q-{question_id}">Question {number}</a>'
+        assert (link in html) is (number > 8)
+    assert '<input type="hidden" name="confirm" value="1">' in html and "Submit anyway" in html
+    attempt.refresh_from_db()
+    assert not attempt.is_submitted
+
+    response = learner_client.post(url, CONFIRM)
+    assert response.status_code == 302 and response.url.endswith("/result/")
+    attempt.refresh_from_db()
+    assert attempt.is_submitted and attempt.percent == 40
+
+
+def test_a_complete_attempt_submits_without_asking(learner_client, course):
+    attempt = start(learner_client, "security")
+    for question_id in attempt.question_ids:
+        question = Question.objects.get(pk=question_id)
+        learner_client.post(reverse("attempt_answer", args=[attempt.pk, question.pk]), right_answer(question))
+    response = learner_client.post(reverse("attempt_submit", args=[attempt.pk]))
+    assert response.status_code == 302 and response.url.endswith("/result/")
+
+
+def test_changes_the_page_could_not_save_are_named_before_submitting(learner_client, course):
+    attempt = start(learner_client, "final")
+    for question_id in attempt.question_ids:
+        question = Question.objects.get(pk=question_id)
+        learner_client.post(reverse("attempt_answer", args=[attempt.pk, question.pk]), right_answer(question))
+    changed = attempt.question_ids[3]
+    response = learner_client.post(reverse("attempt_submit", args=[attempt.pk]),
+                                   {"unsaved": f"{changed},abc,,99999999,-4"})
+    html = response.content.decode()
+    assert "1 question unanswered" in html and f"#q-{changed}\">Question 4</a>" in html
+    assert "your last change was not saved" in html
+    assert not Attempt.objects.get(pk=attempt.pk).is_submitted
+
+
+def test_an_expired_attempt_submits_without_asking(learner_client, course):
+    attempt = start(learner_client, "final")
+    Attempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() - timedelta(seconds=1))
+    response = learner_client.post(reverse("attempt_submit", args=[attempt.pk]))
+    assert response.status_code == 302 and Attempt.objects.get(pk=attempt.pk).is_submitted
+
+
+def test_an_exam_autosave_after_the_deadline_sends_the_page_to_the_result(learner_client, course):
+    attempt = start(learner_client, "final")
+    question = question_of(attempt)
+    Attempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() - timedelta(seconds=1))
+    response = learner_client.post(reverse("attempt_answer", args=[attempt.pk, question.pk]), right_answer(question), **HX)
+    assert response.status_code == 200 and response["HX-Redirect"] == reverse("attempt_result", args=[attempt.pk])
+
+
+# --- Numeric answers: read as meant, refused with a reason, never a hint ----------------------------------
+
+
+@pytest.mark.parametrize("typed", ["thirty", "١٢", "١٠٠٠٠", "10,000", "30 000", "1e3", "0x1d", "1_000", "29s", "nan"])
+def test_a_numeric_error_never_shows_a_number_and_saves_nothing(learner_client, course, typed):
+    numeric = Question.objects.filter(type="numeric", published=True)
+    answers = {str(q.data["answer"]).removesuffix(".0") for q in numeric}
+    question = next(q for q in numeric if q.quiz.slug != "final")
+    attempt = start(learner_client, question.quiz.slug)
+    if question.pk not in attempt.question_ids:
+        pytest.skip("the quiz does not hold its own numeric question")
+    html = learner_client.post(reverse("attempt_answer", args=[attempt.pk, question.pk]), {"value": typed}, **HX).content.decode()
+    alert = re.search(r'role="alert">(.*?)</div>', html).group(1)
+    assert not re.search(r"[0-9]", alert), alert
+    assert not any(answer in alert for answer in answers)
+    assert not Response.objects.filter(attempt=attempt).exists()
+
+
+def test_the_numeric_messages_name_the_problem():
+    from courseware import grading
+
+    key = grading.Key("numeric", data={"answer": 12.0, "tolerance": 0, "unit": ""})
+    for typed, words in [("١٢", "ordinary (ASCII) digits"), ("10,000", "thousands separators"),
+                         ("abc", "a point for decimals"), ("", "Enter a number")]:
+        with pytest.raises(grading.AnswerError, match=re.escape(words)):
+            grading.parse_answer(key, {"value": typed})
+    assert grading.parse_answer(key, {"value": " -1.0 "}) == {"value": -1.0}
+    assert grading.parse_answer(key, {"value": "1,5"}) == {"value": 1.5}  # a lone decimal comma
+
+
+# --- Feedback and the quiz list ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("right", [True, False])
+def test_true_false_feedback_gives_the_explanation_once(learner_client, course, right):
+    question = Question.objects.filter(type="true_false", quiz__mode="practice").first()
+    attempt = start(learner_client, question.quiz.slug)
+    answer = right_answer(question) if right else wrong_answer(question)
+    html = learner_client.post(reverse("attempt_answer", args=[attempt.pk, question.pk]), answer, **HX).content.decode()
+    explanation = question.explanation_html.removeprefix("<p>")[:60]
+    assert html.count(explanation) == 1, html
+    wrong = question.choices.get(correct=False).explanation_html[:60]
+    assert (wrong in html) is not right  # the other choice's explanation is shown when it was picked
+
+
+def test_review_card_announces_what_it_opens(learner_client, learner, course):
+    questions = list(Question.objects.filter(published=True, quiz__published=True)[:11])
+    for question in questions:
+        ReviewItem.objects.create(user=learner, question=question)
+    html = learner_client.get(reverse("quizzes")).content.decode()
+    assert "11 questions you got wrong are waiting; a review takes 10 at a time" in html
+    assert "Practise 10 of my mistakes" in html
+    response = learner_client.post(reverse("start_review"))
+    review = Attempt.objects.get(pk=int(response.url.strip("/").split("/")[-1]))
+    assert len(review.question_ids) == 10
+    html = learner_client.get(reverse("quizzes")).content.decode()
+    assert "You have a review in progress with 10 questions. 11 questions are waiting in all." in html
+    assert f'href="{review.get_absolute_url()}">Resume your review' in html
+
+
+def test_your_best_is_a_percentage_like_the_result_page(learner_client, learner, course):
+    quiz = Quiz.objects.get(slug="final")
+    now = timezone.now()
+    for score in (0.4, 1.0, 0.0):
+        Attempt.objects.create(user=learner, quiz=quiz, mode="exam", question_ids=[], seed=1, max_score=20,
+                               score=score, submitted_at=now)
+    best = Attempt.objects.filter(user=learner, quiz=quiz, score=1.0).get().percent
+    assert best == 5
+    html = learner_client.get(reverse("quizzes")).content.decode()
+    row = re.search(r'<td><a href="/quizzes/final/">.*?</tr>', html, re.S).group(0)
+    assert "<td>5%</td>" in row, row
 
 
 # --- Permissions ----------------------------------------------------------------------------------------
@@ -267,7 +444,7 @@ def test_an_answer_key_fix_is_regraded_with_a_note(learner_client, learner, cour
     single = next(q for q in (Question.objects.get(pk=i) for i in attempt.question_ids) if q.type == "single")
     wrong = single.choices.filter(correct=False).first()
     learner_client.post(reverse("attempt_answer", args=[attempt.pk, single.pk]), {"choice": str(wrong.id)})
-    learner_client.post(reverse("attempt_submit", args=[attempt.pk]))
+    learner_client.post(reverse("attempt_submit", args=[attempt.pk]), CONFIRM)
     attempt.refresh_from_db()
     before = attempt.score
 

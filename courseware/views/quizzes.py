@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from .. import grading, quizzes
 from ..models import Attempt, Quiz, Response
@@ -25,15 +26,12 @@ def _get_attempt_for_user(request: HttpRequest, pk: int) -> Attempt:
 
 def quiz_list(request: HttpRequest) -> HttpResponse:
     quiz_rows = list(Quiz.objects.filter(published=True).select_related("lesson").order_by("order"))
-    best, due = {}, 0
+    best, review = {}, None
     if request.user.is_authenticated:
-        best = dict(
-            Attempt.objects.submitted().filter(user=request.user, quiz__isnull=False)
-            .values("quiz_id").annotate(best=Max("score")).values_list("quiz_id", "best")
-        )
-        due = len(quizzes.review_due(request.user))
+        best = quizzes.best_percents(request.user)
+        review = quizzes.review_status(request.user)
     rows = [(quiz, best.get(quiz.id)) for quiz in quiz_rows]
-    return render(request, "quizzes/index.html", {"rows": rows, "review_due": due, "nav": "quizzes"})
+    return render(request, "quizzes/index.html", {"rows": rows, "review": review, "nav": "quizzes"})
 
 
 def quiz_detail(request: HttpRequest, slug: str) -> HttpResponse:
@@ -97,17 +95,22 @@ def attempt_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def answer(request: HttpRequest, pk: int, question_id: int) -> HttpResponse:
     attempt = _get_attempt_for_user(request, pk)
-    error = ""
+    error, incomplete = "", False
     try:
         quizzes.save_answer(attempt.pk, request.user, question_id, request.POST)
     except (grading.AnswerError, quizzes.QuizError) as problem:
-        error = str(problem)
+        error, incomplete = str(problem), isinstance(problem, grading.IncompleteAnswer)
         if attempt.time_is_up() and not attempt.is_submitted:
             quizzes.submit(attempt)
             if not request.htmx:
                 messages.warning(request, "Time is up: your saved answers were submitted.")
                 return redirect("attempt_result", pk=attempt.pk)
     attempt.refresh_from_db()
+    if request.htmx and attempt.is_submitted and attempt.mode == Quiz.Mode.EXAM:
+        # The time ran out (or another tab submitted): the exam page has nothing left to save.
+        messages.warning(request, "Time is up: your saved answers were submitted." if attempt.time_is_up()
+                         else "This attempt was already submitted: your saved answers were graded.")
+        return HttpResponseClientRedirect(reverse("attempt_result", args=[attempt.pk]))
     if not request.htmx:
         if error:
             messages.error(request, error)
@@ -116,16 +119,32 @@ def answer(request: HttpRequest, pk: int, question_id: int) -> HttpResponse:
     item = next((s for s in context["shown"] if s.question.id == question_id), None)
     if item is None:
         raise Http404("That question is not part of this attempt.")
-    item.error = error
-    return render(request, "quizzes/attempt.html#question", {**context, "item": item, "oob_progress": True})
+    item.error, item.incomplete = error, incomplete
+    # An exam answer saves on every change: only its status line is swapped, so the learner's
+    # inputs (and the keyboard focus on them) stay as they are. Practice swaps in the feedback.
+    partial = "answer-status" if attempt.mode == Quiz.Mode.EXAM else "question"
+    return render(request, f"quizzes/attempt.html#{partial}", {**context, "item": item, "oob_progress": True})
 
 
 @login_required
 @require_POST
 def submit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Submitting with questions left unanswered first asks "submit anyway?" (a page of its own, so
+    it works without JavaScript); `confirm=1` submits. Time up submits at once: there is no going back."""
     attempt = _get_attempt_for_user(request, pk)
+    if not attempt.is_submitted and not attempt.time_is_up() and request.POST.get("confirm") != "1":
+        missing = quizzes.unanswered(attempt, _question_ids(request.POST.get("unsaved", "")))
+        if missing:
+            return render(request, "quizzes/confirm_submit.html",
+                          {"attempt": attempt, "unanswered": missing, "nav": "quizzes"})
     quizzes.submit(attempt)
     return redirect("attempt_result", pk=attempt.pk)
+
+
+def _question_ids(text: str) -> set[int]:
+    """"12,40,7" (the questions the page could not save, sent by quiz-autosave.js) → {12, 40, 7}."""
+    parts = (part.strip() for part in text[:2000].split(","))
+    return {int(part) for part in parts if part.isascii() and part.isdigit()}
 
 
 @login_required
