@@ -1,8 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from courseware.views import accounts
+
 urlpatterns = [
     path("", include("courseware.urls")),
+    # Django's account views, two of them with attempts bounded (courseware.throttle).
+    path("accounts/password_reset/", accounts.PasswordResetView.as_view(), name="password_reset"),
+    path("accounts/password_change/", accounts.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("labs/", include("labs.urls")),
     path("admin/", admin.site.urls),

@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from django import forms
 
-from .apigw import rules
+from .apigw import documents, rules
 from .apigw.model import (
     API_TYPES,
     AUTHORIZER_TYPES,
@@ -26,6 +26,7 @@ from .apigw.model import (
     Canary,
     Cors,
     Design,
+    MAX_DESIGN_ROUTES,
     Integration,
     RequestValidator,
     Route,
@@ -172,7 +173,7 @@ class RoutesForm(forms.Form):
         return {"route_selection_expression": design.route_selection_expression}
 
 
-RouteFormSet = forms.formset_factory(RouteKeyForm, extra=3, max_num=400, absolute_max=400)
+RouteFormSet = forms.formset_factory(RouteKeyForm, extra=3, max_num=MAX_DESIGN_ROUTES, absolute_max=MAX_DESIGN_ROUTES)
 
 
 def routes_initial(design: Design) -> list[dict]:
@@ -222,7 +223,7 @@ class IntegrationForm(forms.Form):
         self.fields["kind"].required = False
 
 
-IntegrationFormSet = forms.formset_factory(IntegrationForm, extra=0, max_num=400, absolute_max=400)
+IntegrationFormSet = forms.formset_factory(IntegrationForm, extra=0, max_num=MAX_DESIGN_ROUTES, absolute_max=MAX_DESIGN_ROUTES)
 
 
 def integrations_initial(design: Design) -> list[dict]:
@@ -279,7 +280,7 @@ class RouteSecurityForm(forms.Form):
         self.fields["authorization"].choices = _choice(rules.options_for(api_type).authorization_types, AUTH_LABELS)
 
 
-RouteSecurityFormSet = forms.formset_factory(RouteSecurityForm, extra=0, max_num=400, absolute_max=400)
+RouteSecurityFormSet = forms.formset_factory(RouteSecurityForm, extra=0, max_num=MAX_DESIGN_ROUTES, absolute_max=MAX_DESIGN_ROUTES)
 
 
 class AuthorizerForm(forms.Form):
@@ -321,7 +322,7 @@ class SecurityForm(forms.Form):
     validate_body = forms.BooleanField(required=False, label="Validate the body")
     validate_parameters = forms.BooleanField(required=False, label="Validate parameters")
     resource_policy = forms.CharField(
-        max_length=LONG, required=False, widget=forms.Textarea(attrs={"rows": 5, "spellcheck": "false"}),
+        max_length=documents.POLICY.max_bytes, required=False, widget=forms.Textarea(attrs={"rows": 5, "spellcheck": "false"}),
         help_text="A JSON IAM policy document. Required for a private API.",
     )
 
@@ -330,13 +331,14 @@ class SecurityForm(forms.Form):
         if not text:
             return None
         try:
-            policy = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise forms.ValidationError(
-                f"The resource policy is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})."
-            ) from None
+            policy = documents.loads_json(text, documents.POLICY)
+        except documents.DocumentError as problem:
+            raise forms.ValidationError(f"{str(problem)[:1].upper()}{str(problem)[1:]}.") from None
         if not isinstance(policy, dict):
             raise forms.ValidationError("The resource policy must be a JSON object with a Statement list.")
+        too_big = documents.policy_size_problem(policy)
+        if too_big:
+            raise forms.ValidationError(f"{too_big[:1].upper()}{too_big[1:]}. Shorten it (fewer statements or values).")
         return policy
 
 

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+
+from .apigw import documents
+from .apigw.model import Design, DesignError
+
+log = logging.getLogger(__name__)
 
 
 class LabAttempt(models.Model):
@@ -43,3 +50,31 @@ class LabAttempt(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("labs:builder", args=[self.pk, self.step])
+
+    def read_design(self) -> tuple[Design, list[str]]:
+        """The saved design, and what the learner should be told about it (usually nothing).
+
+        A design saved before text was checked at the door may hold characters that cannot be
+        exported (a lone surrogate from a JSON escape): those are replaced with U+FFFD and the
+        learner is told where, so every page still works and nothing else is lost.
+        """
+        try:
+            return Design.from_dict(self.design or {}), []
+        except DesignError as first:
+            repaired, where = documents.scrub(self.design or {})
+            if where:
+                try:
+                    design = Design.from_dict(repaired)
+                except DesignError:
+                    pass
+                else:
+                    places = ", ".join(documents.printable(w, 60) for w in where[:5])
+                    return design, [
+                        f"Some text in this design could not be saved or exported as UTF-8 ({places}); "
+                        "it now shows \ufffd in its place. Check those fields and save."
+                    ]
+            # A draft saved by an older version of the builder: start the learner from a clean design
+            # rather than failing; the old dict stays in the database until the next save.
+            log.warning("lab attempt %s has a design the model no longer reads: %s", self.pk, first)
+            return Design(), [f"This design could not be read ({documents.printable(str(first))}); "
+                              "the builder starts it afresh."]

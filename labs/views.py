@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import functools
 import json
-import secrets
 import logging
+import re
+import secrets
 
 from django.conf import settings
 from django.contrib import messages
@@ -12,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from courseware.models import LearningEvent, Lesson, record_event
@@ -48,14 +50,12 @@ def _get_lab_attempt_for_user(request: HttpRequest, pk: int) -> LabAttempt:
     return attempt
 
 
-def _design_of(attempt: LabAttempt) -> Design:
-    try:
-        return Design.from_dict(attempt.design or {})
-    except DesignError:
-        # A draft saved by an older version of the builder: start the learner from a clean design
-        # rather than failing; the old dict stays in the database for support.
-        log.warning("lab attempt %s has a design the model no longer reads", attempt.pk)
-        return Design()
+def _design_of(attempt: LabAttempt, request: HttpRequest | None = None) -> Design:
+    design, notices = attempt.read_design()
+    if request is not None:
+        for notice in notices:
+            messages.warning(request, notice)
+    return design
 
 
 # --- Lists and briefs -----------------------------------------------------------------------------
@@ -346,7 +346,7 @@ def builder(request: HttpRequest, pk: int, step: str) -> HttpResponse:
             return redirect("labs:builder", pk=attempt.pk, step=target)
         analysis = _analysis(attempt, design)
         return render(request, "labs/builder.html", _context(attempt, design, step, bound, analysis, request))
-    design = _design_of(attempt)
+    design = _design_of(attempt, request)
     if attempt.step != step:
         LabAttempt.objects.filter(pk=attempt.pk).update(step=step)
     bound = _bind(step, design)
@@ -420,10 +420,16 @@ def download(request: HttpRequest, pk: int, filename: str) -> HttpResponse:
     except DesignError as error:
         messages.error(request, f"This export is not available for the design yet: {error}")
         return redirect(attempt)
-    stem = (design.name or attempt.scenario or "api").replace(" ", "-")[:60]
     response = HttpResponse(body, content_type=f"{content_type}; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{stem}-{filename}"'
+    response["Content-Disposition"] = content_disposition_header(True, _download_name(design, attempt, filename))
     return response
+
+
+def _download_name(design: Design, attempt: LabAttempt, filename: str) -> str:
+    """``orders-api-openapi.yaml`` from the design's name: letters, digits, ``-``, ``_`` and ``.``
+    only (any script), so no header can be broken or extended by what a learner typed."""
+    stem = re.sub(r"[^\w.-]+", "-", design.name or attempt.scenario or "api").strip("-.")[:60] or "api"
+    return f"{stem}-{filename}"
 
 
 # --- Importing an OpenAPI document ---------------------------------------------------------------------
@@ -465,7 +471,7 @@ def import_design(request: HttpRequest) -> HttpResponse:
     findings = rules.validate(design)
     if request.user.is_authenticated and request.POST.get("continue") == "1":
         attempt = LabAttempt.objects.create(
-            user=request.user, scenario="", title=design.name or "Imported API", design=design.to_dict()
+            user=request.user, scenario="", title=(design.name or "Imported API")[:200], design=design.to_dict()
         )
         _record(request, attempt, _analysis(attempt, design), "import")
         attempt.save()

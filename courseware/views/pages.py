@@ -2,13 +2,13 @@ from __future__ import annotations
 
 import logging
 
-from django.db import DatabaseError, connection
+from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from .. import progress
+from .. import health, progress
 
 log = logging.getLogger(__name__)
 
@@ -25,12 +25,9 @@ def home(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> HttpResponse:
-    """For load balancers: 200 when the database answers, 503 when it does not."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except DatabaseError:
-        log.warning("healthz: database did not answer", exc_info=True)
+    """For load balancers: 200 when the database answers, has its schema and takes writes; else 503."""
+    problem = health.database_problem(connection)
+    if problem:
+        log.warning("healthz: %s", problem)
         return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
     return JsonResponse({"status": "ok", "database": "up"})

@@ -17,7 +17,7 @@ from typing import Any, Literal
 import yaml
 
 from . import cloudformation, openapi
-from .model import Design, DesignError
+from .model import MAX_DESIGN_ROUTES, Design, DesignError
 from .openapi import ImportNote, import_openapi
 from .rules import Finding, validate
 
@@ -44,6 +44,9 @@ def load_design_file(path: str | Path, api_type: str | None = None) -> tuple[Des
     if _is_design(data):
         if api_type is not None:
             data = {**data, "api_type": api_type}
+        routes = data.get("routes")
+        if isinstance(routes, list) and len(routes) > MAX_DESIGN_ROUTES:
+            raise CliError(f"{path}: the design has {len(routes):,} routes; at most {MAX_DESIGN_ROUTES} are read")
         return Design.from_dict(data), []
     result = import_openapi(data, api_type)
     return result.design, result.notes

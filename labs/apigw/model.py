@@ -19,6 +19,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from . import documents
+from .errors import DesignError
+
 SCHEMA_VERSION = 1
 
 API_TYPES = ("rest", "http", "websocket")
@@ -39,10 +42,12 @@ API_KEY_SOURCES = ("HEADER", "AUTHORIZER")
 PASSTHROUGH_BEHAVIORS = ("when_no_match", "when_no_templates", "never")
 WEBSOCKET_PREDEFINED_ROUTES = ("$connect", "$disconnect", "$default")
 DEFAULT_REGION = "us-east-1"
+#: The most routes the builder edits in one design: API Gateway's default quota (300 routes or
+#: resources per API, raisable) with room for a raised one. Imports and forms stop here, which also
+#: bounds the work of any one builder request.
+MAX_DESIGN_ROUTES = 400
 
 
-class DesignError(ValueError):
-    """A design (or a file meant to become one) is malformed; the message says where and why."""
 
 
 # --------------------------------------------------------------------------------------------------
@@ -309,6 +314,12 @@ class _Reader:
     def get(self, key: str) -> Any:
         return self.data.get(key)
 
+    def _storable(self, text: str, where: str) -> str:
+        """Text that UTF-8 and PostgreSQL can hold; a design that has any other can't be exported."""
+        if documents.bad_text(text):
+            raise DesignError(f"{where} {documents.value_problem(text)}")
+        return text
+
     def text(self, key: str, default: str = "") -> str:
         value = self.data.get(key)
         if value is None:
@@ -317,7 +328,7 @@ class _Reader:
             raise DesignError(f"{self._at(key)} must be text, got {_describe(value)}")
         if isinstance(value, float) and not math.isfinite(value):
             raise DesignError(f"{self._at(key)} must be text, got a non-finite number")
-        return value if isinstance(value, str) else _number_text(value)
+        return self._storable(value, self._at(key)) if isinstance(value, str) else _number_text(value)
 
     def flag(self, key: str, default: bool = False) -> bool:
         value = self.data.get(key)
@@ -362,7 +373,7 @@ class _Reader:
         for i, item in enumerate(value):
             if isinstance(item, bool) or not isinstance(item, (str, int, float)):
                 raise DesignError(f"{self._at(key)}[{i}] must be text, got {_describe(item)}")
-            out.append(item if isinstance(item, str) else _number_text(item))
+            out.append(self._storable(item, f"{self._at(key)}[{i}]") if isinstance(item, str) else _number_text(item))
         return out
 
     def text_map(self, key: str) -> dict[str, str]:
@@ -381,7 +392,8 @@ class _Reader:
                 raise DesignError(f"{self._at(key)}.{k} must be text, got {_describe(v)}")
             if isinstance(v, float) and not math.isfinite(v):
                 raise DesignError(f"{self._at(key)}.{k} must be text, got a non-finite number")
-            out[k] = v if isinstance(v, str) else _number_text(v)
+            self._storable(k, f"{self._at(key)} key {documents.printable(k)!r}")
+            out[k] = self._storable(v, f"{self._at(key)}.{k}") if isinstance(v, str) else _number_text(v)
         return out
 
     def items(self, key: str, build: Callable[[Any, str], T]) -> list[T]:
@@ -551,12 +563,11 @@ def _policy(value: Any) -> dict[str, Any] | None:
     if value is None or value == "" or value == {}:
         return None
     if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError as exc:
-            raise DesignError(f"resource_policy is not valid JSON: {exc}") from None
+        value = documents.loads_json(value, documents.POLICY_FIELD)
     if not isinstance(value, Mapping):
         raise DesignError(f"resource_policy must be a JSON object, got {_describe(value)}")
+    # Bounded (depth, size, text) before the round trip below walks it.
+    documents.check(value, documents.POLICY_STRUCTURE)
     try:  # it must survive a JSON round trip (no NaN, no odd objects) to be exportable
         return json.loads(json.dumps(value, allow_nan=False))
     except (TypeError, ValueError) as exc:

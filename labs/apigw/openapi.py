@@ -23,9 +23,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import yaml
-
+from . import documents
 from .model import (
+    MAX_DESIGN_ROUTES,
     LAMBDA_KINDS,
     PROXY_KINDS,
     Authorizer,
@@ -46,7 +46,7 @@ X = "x-amazon-apigateway-"
 METHOD_KEYS = ("get", "put", "post", "delete", "options", "head", "patch")
 ANY_METHOD = X + "any-method"
 DEFAULT_CORS_HEADERS = "Content-Type,Authorization,X-Amz-Date,X-Api-Key,X-Amz-Security-Token"
-MAX_IMPORT_BYTES = 6 * 1024 * 1024  # ImportRestApi body limit [BOTO-V1]
+MAX_IMPORT_BYTES = documents.MAX_DOCUMENT_BYTES  # ImportRestApi body limit [BOTO-V1]
 _LAMBDA_URI = re.compile(r"arn:aws[\w-]*:apigateway:([^:]*):lambda:path/2015-03-31/functions/(.+)/invocations")
 _SERVICE_URI = re.compile(r"arn:aws[\w-]*:apigateway:([^:]*):([^:]+):(action|path)/(.*)", re.DOTALL)
 _ARN_REGION = re.compile(r"arn:aws[\w-]*:[^:]+:([a-z]{2}(?:-[a-z]+)+-\d+):")
@@ -447,88 +447,39 @@ def export_openapi(design: Design | Mapping[str, Any]) -> dict[str, Any]:
     return doc
 
 
-def to_json(doc: Mapping[str, Any]) -> str:
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-
-
-class YamlDumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
-    """Safe YAML with libyaml's emitter where installed (about 50x faster than pure Python on a
-    300-route export, which the builder redraws on every change) and no aliases (``&id001``), which
-    readers of an API document or a template should never have to follow."""
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-
-def dump_yaml(data: Mapping[str, Any]) -> str:
-    return yaml.dump(dict(data), Dumper=YamlDumper, sort_keys=False, allow_unicode=True, width=120)
+# YAML and JSON writers live in ``documents`` (shared with the CloudFormation export).
+to_json = documents.to_json
+dump_yaml = documents.dump_yaml
 
 
 def to_yaml(doc: Mapping[str, Any]) -> str:
-    return dump_yaml(doc)
+    return documents.dump_yaml(doc)
 
 
 # ==================================================================================================
 # Import
 # ==================================================================================================
 
-
-class _Loader(yaml.SafeLoader):
-    """Safe YAML that also reads CloudFormation short-form tags (``!Sub``, ``!GetAtt``...) as the long
-    form, so a template or an ``AWS::Include`` snippet parses and can be recognised, not rejected as YAML."""
-
-
-def _cfn_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
-    if isinstance(node, yaml.ScalarNode):
-        value: Any = loader.construct_scalar(node)
-        if suffix == "GetAtt" and isinstance(value, str):
-            value = value.split(".", 1)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
-    return {"Ref" if suffix == "Ref" else f"Fn::{suffix}": value}
-
-
-_Loader.add_multi_constructor("!", _cfn_tag)
-
 #: Pseudo parameters an import can resolve inside ``Fn::Sub`` (the rest stay as ``${Name}`` text).
 _PSEUDO = {"AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com", "AWS::AccountId": "123456789012"}
 
 
 def parse_document(source: str | bytes | Mapping[str, Any]) -> dict[str, Any]:
-    """JSON or YAML text (or an already-parsed mapping) -> a dict; ``ImportError_`` when it isn't one."""
-    if isinstance(source, Mapping):
-        return dict(source)
-    if isinstance(source, bytes):
-        if len(source) > MAX_IMPORT_BYTES:
-            raise ImportError_("the definition is larger than 6 MB, API Gateway's import limit")
-        try:
-            source = source.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise ImportError_(f"the definition is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    if not isinstance(source, str):
+    """JSON or YAML text (or an already-parsed mapping) -> a dict; ``ImportError_`` when it isn't one.
+
+    Text is read by ``documents.load``: no YAML aliases, bounded size, depth and node count, text
+    that can be stored. A mapping given by Python code is checked against the same limits.
+    """
+    if not isinstance(source, (str, bytes, Mapping)):
         raise ImportError_(f"expected OpenAPI text or a mapping, got {type(source).__name__}")
-    if len(source) > MAX_IMPORT_BYTES:
-        raise ImportError_("the definition is larger than 6 MB, API Gateway's import limit")
-    if not source.strip():
-        raise ImportError_("the definition is empty")
-    if source.lstrip().startswith("{"):  # JSON first: YAML refuses some characters JSON allows (e.g. U+007F)
-        try:
-            data = json.loads(source)
-        except (ValueError, RecursionError):
-            pass  # maybe YAML flow style; YAML reports the error below
-        else:
-            return data
     try:
-        data = yaml.load(source, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        where = getattr(exc, "problem_mark", None)
-        at = f" (line {where.line + 1}, column {where.column + 1})" if where is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ImportError_(f"the definition is neither valid JSON nor valid YAML{at}: {problem}") from None
-    except (RecursionError, ValueError, TypeError) as exc:
-        raise ImportError_(f"the definition could not be parsed: {exc}") from None
+        if isinstance(source, Mapping):
+            data: Any = dict(source)
+            documents.check(data)
+        else:
+            data = documents.load(source)
+    except documents.DocumentError as problem:
+        raise ImportError_(str(problem)) from None
     if not isinstance(data, dict):
         raise ImportError_("the definition must be a JSON/YAML object at the top level")
     return data
@@ -900,6 +851,14 @@ class _Importer:
         if not isinstance(paths, Mapping):
             self.note("paths", "not an object; dropped")
             return
+        operations = sum(
+            sum(key in METHOD_KEYS or key == ANY_METHOD for key in item) for item in paths.values() if isinstance(item, Mapping)
+        )
+        if operations > MAX_DESIGN_ROUTES:
+            raise ImportError_(
+                f"the definition has {operations:,} operations; the builder edits at most {MAX_DESIGN_ROUTES} routes "
+                f"(API Gateway's default quota is 300 routes or resources per API). Split it into smaller APIs."
+            )
         for path, item in paths.items():
             location = f"paths.{path}"
             if not isinstance(path, str) or not path.startswith("/"):
@@ -1207,17 +1166,20 @@ class _Importer:
         )
 
     def _policy(self, value: Any) -> None:
-        if isinstance(value, str):
-            try:
-                value = json.loads(value)
-            except ValueError:
-                self.note(X + "policy", "not valid JSON; dropped")
-                return
-        if not isinstance(value, Mapping):
-            self.note(X + "policy", "not a JSON object; dropped")
-            return
         try:
+            if isinstance(value, str):
+                value = documents.loads_json(value, documents.POLICY)
+            if not isinstance(value, Mapping):
+                self.note(X + "policy", "not a JSON object; dropped")
+                return
+            documents.check(value, documents.POLICY)
+            too_big = documents.policy_size_problem(value)
+            if too_big:
+                self.note(X + "policy", f"{too_big}; dropped")
+                return
             self.design.resource_policy = json.loads(json.dumps(value, allow_nan=False, default=str))
+        except documents.DocumentError as problem:
+            self.note(X + "policy", f"{problem}; dropped")
         except (TypeError, ValueError):
             self.note(X + "policy", "can't be stored as JSON; dropped")
 

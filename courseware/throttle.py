@@ -1,0 +1,57 @@
+"""Counting attempts at things an attacker repeats (password resets, wrong old passwords).
+
+A fixed window per key in Django's cache: ``cache.add`` starts the window, ``cache.incr`` counts
+atomically (Redis, and LocMem within one process). With REDIS_URL every app server shares the
+counts; without it each process counts on its own, which still bounds a flood to a few times the
+limit. Keys are hashed, so no e-mail address sits in the cache in clear.
+
+django-ratelimit was considered: its system checks reject LocMemCache (our single-machine default)
+and do not know Django's built-in RedisCache, so ``check --deploy`` would no longer be clean.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from django.core.cache import cache
+
+
+@dataclass(frozen=True)
+class Limit:
+    name: str
+    attempts: int
+    window_seconds: int
+
+    def _key(self, who: str) -> str:
+        digest = hashlib.sha256(who.strip().lower().encode()).hexdigest()[:32]
+        return f"throttle:{self.name}:{digest}"
+
+    def hit(self, who: str) -> bool:
+        """Count one attempt by ``who``; True when this one is over the limit."""
+        key = self._key(who)
+        cache.add(key, 0, self.window_seconds)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, self.window_seconds)
+            count = 1
+        return count > self.attempts
+
+    def exceeded(self, who: str) -> bool:
+        return (cache.get(self._key(who)) or 0) >= self.attempts
+
+    def clear(self, who: str) -> None:
+        cache.delete(self._key(who))
+
+    @property
+    def window_text(self) -> str:
+        minutes = self.window_seconds // 60
+        return f"{minutes // 60} hour{'s' if minutes >= 120 else ''}" if minutes >= 60 else f"{minutes} minutes"
+
+
+#: Reset e-mails per address, and reset requests from one client address (a classroom shares one).
+RESET_PER_EMAIL = Limit("reset-email", attempts=3, window_seconds=3600)
+RESET_PER_CLIENT = Limit("reset-client", attempts=30, window_seconds=3600)
+#: Wrong old passwords on the change-password form, per account.
+WRONG_OLD_PASSWORD = Limit("wrong-old-password", attempts=5, window_seconds=15 * 60)
