@@ -51,7 +51,7 @@ def recommend(protocol: str, clients: str, needs: set[str], priority: str) -> Re
         return _websocket(clients, needs)
     rest_needs = sorted(needs & REST_ONLY)
     if clients == "vpc" or rest_needs:
-        return _rest(clients, needs, rest_needs)
+        return _rest(clients, needs, rest_needs, priority)
     return _http(clients, needs, priority)
 
 
@@ -62,6 +62,16 @@ def _websocket(clients: str, needs: set[str]) -> Recommendation:
         "WebSocket API. Messages reach a route chosen by the route selection expression, such as "
         "$request.body.action.", "api-types"))
     rec.reasons.append(Reason("WebSocket APIs have only regional endpoints.", "endpoint-types"))
+    rec.reasons.append(Reason(
+        "Clients are authorized once, on $connect (IAM, a Lambda REQUEST authorizer or an API key), and "
+        "your backend pushes messages to them through the @connections API.",
+        "websocket-in-depth#connect-authorization"))
+    rec.cautions.append(Reason(
+        "A connection closes after 10 minutes without traffic and after 2 hours at most, so clients must "
+        "reconnect; messages are limited to 128 KB.", "websocket-in-depth#limits"))
+    rec.cautions.append(Reason(
+        "WebSocket APIs are billed for connection minutes as well as messages: idle connections cost money.",
+        "cost#websocket-pricing"))
     if clients == "vpc":
         rec.cautions.append(Reason(
             "Private endpoints exist only for REST APIs, so a WebSocket API cannot be made private. "
@@ -74,11 +84,11 @@ def _websocket(clients: str, needs: set[str]) -> Recommendation:
     if "jwt" in needs:
         rec.cautions.append(Reason(
             "WebSocket APIs have no JWT authorizer: check the token in a Lambda authorizer on $connect.",
-            "security"))
+            "websocket-in-depth#connect-authorization"))
     return rec
 
 
-def _rest(clients: str, needs: set[str], rest_needs: list[str]) -> Recommendation:
+def _rest(clients: str, needs: set[str], rest_needs: list[str], priority: str = "features") -> Recommendation:
     endpoint = {"vpc": "Private", "regional": "Regional"}.get(clients, "Edge-optimized")
     rec = Recommendation("REST", endpoint)
     if clients == "vpc":
@@ -94,8 +104,30 @@ def _rest(clients: str, needs: set[str], rest_needs: list[str]) -> Recommendatio
             "api-types#feature-comparison"))
     if "canary" in needs:
         rec.labs.append("canary-release")
+        rec.cautions.append(Reason(
+            "Decide on a canary with data: set up metrics, logs and alarms first, and compare the canary's "
+            "error rate and latency with the production release's before you promote it.",
+            "observability#alarms"))
     if "transform" in needs:
         rec.labs.append("dynamodb-direct")
+        rec.reasons.append(Reason(
+            "Mapping templates let API Gateway reshape the request itself, for example into a DynamoDB "
+            "call with no Lambda function in between.", "mapping-templates"))
+    if "caching" in needs:
+        rec.cautions.append(Reason(
+            "A stage cache is billed by the hour for its size, whether or not it is used, and is not "
+            "covered by the free tier.", "cost#rest-pricing"))
+    if "api-keys" in needs:
+        rec.cautions.append(Reason(
+            "Throttled and over-quota callers get 429 gateway responses; customize them so that clients "
+            "can tell the two apart and react.", "errors-gateway-responses"))
+        rec.cautions.append(Reason(
+            "Give clients a stable address on your own domain name: API mappings let a later version "
+            "share it.", "custom-domains#api-mappings"))
+    if priority == "cost" and rest_needs:
+        rec.cautions.append(Reason(
+            "You asked for the lowest cost, but a REST API request costs more than three times an HTTP API "
+            "request; the REST-only features you need are what you pay for.", "cost#pricing-model"))
     if endpoint == "Edge-optimized":
         rec.reasons.append(Reason(
             "Clients all over the world connect to the nearest CloudFront point of presence of an "
@@ -120,6 +152,13 @@ def _http(clients: str, needs: set[str], priority: str) -> Recommendation:
     if "jwt" in needs:
         rec.reasons.append(Reason("HTTP APIs validate JWTs themselves with a JWT authorizer.", "security"))
     rec.reasons.append(Reason("HTTP APIs have only regional endpoints.", "endpoint-types"))
+    if priority == "cost":
+        rec.reasons.append(Reason(
+            "An HTTP API request costs less than a third of a REST API request; requests are metered in "
+            "512 KB increments.", "cost#http-pricing"))
+    rec.cautions.append(Reason(
+        "HTTP APIs have access logs only (no execution logs and no X-Ray tracing): put what you will need "
+        "into the access log format from the start.", "observability#access-logs"))
     if clients == "global":
         rec.cautions.append(Reason(
             "For clients around the world, put your own CloudFront distribution in front of the "

@@ -18,12 +18,22 @@ def parsed():
     return load_course(CONTENT)  # raises ContentError on any broken link, image, front matter
 
 
-def test_nine_lessons_in_four_modules(parsed):
-    assert [lesson.slug for lesson in parsed.lessons] == [
-        "front-door", "api-types", "endpoint-types", "integrations", "synchronous-invocation",
-        "security", "stages-deployments", "openapi-sdk", "choosing-a-design",
-    ]
-    assert [m.slug for m in parsed.modules] == ["foundations", "integrations", "security-operations", "design-lifecycle"]
+# The lessons and modules that must exist (more may be added; the first nine keep their order).
+REQUIRED_LESSONS = [
+    "front-door", "api-types", "endpoint-types", "integrations", "synchronous-invocation",
+    "security", "stages-deployments", "openapi-sdk", "choosing-a-design",
+]
+REQUIRED_PRACTITIONER_LESSONS = ["observability", "websocket-in-depth", "cost"]
+REQUIRED_MODULES = ["foundations", "integrations", "security-operations", "design-lifecycle", "practitioner"]
+
+
+def test_the_required_lessons_and_modules_exist(parsed):
+    slugs = [lesson.slug for lesson in parsed.lessons]
+    assert slugs[:len(REQUIRED_LESSONS)] == REQUIRED_LESSONS
+    assert set(REQUIRED_PRACTITIONER_LESSONS) <= set(slugs)
+    assert [m.slug for m in parsed.modules][:len(REQUIRED_MODULES)] == REQUIRED_MODULES
+    for slug in REQUIRED_PRACTITIONER_LESSONS:
+        assert parsed.lesson(slug).module == "practitioner", slug
 
 
 def test_every_lesson_has_objectives_a_summary_and_a_diagram(parsed):
@@ -108,3 +118,70 @@ def test_the_timeout_is_taught_precisely_not_rounded(parsed):
     text = parsed.lesson("synchronous-invocation").text
     assert re.search(r"29\s*(s|seconds)", text) and re.search(r"30\s*(s|seconds)", text)
     assert "REST" in text and "WebSocket" in text
+
+
+# Issue 14 part B: each fact the observability, WebSocket and cost lessons teach, checked against AWS's
+# documentation (the lesson's Sources section links the pages), with the phrases that teach it.
+PRACTITIONER_FACTS_B = [
+    ("REST metrics: Count, 4XXError, 5XXError, Latency, IntegrationLatency, cache hits and misses", "observability",
+     ["Count", "4XXError", "5XXError", "Latency", "IntegrationLatency", "CacheHitCount", "CacheMissCount"]),
+    ("HTTP API metric names differ: 4xx, 5xx, DataProcessed; dimension ApiId", "observability",
+     ["4xx", "5xx", "DataProcessed", "ApiId"]),
+    ("WebSocket metrics: ConnectCount, MessageCount, ClientError, IntegrationError, ExecutionError", "observability",
+     ["ConnectCount", "MessageCount", "ClientError", "IntegrationError", "ExecutionError"]),
+    ("the Average of an error metric is the error rate; REST metrics use ApiName and Stage", "observability",
+     ["Average", "error rate", "ApiName", "Stage"]),
+    ("Latency includes IntegrationLatency and API Gateway's own work such as authorizers", "observability",
+     ["Latency minus IntegrationLatency", "authorizer"]),
+    ("execution logs: REST and WebSocket only, ERROR or INFO, log group name, CloudWatch role", "observability",
+     ["REST and WebSocket only", "ERROR", "INFO", "API-Gateway-Execution-Logs_", "cloudwatchRoleArn",
+      "AmazonAPIGatewayPushToCloudWatchLogs"]),
+    ("access logs: all types, $context variables, requestId or extendedRequestId required, formats", "observability",
+     ["$context.requestId", "$context.extendedRequestId", "CLF", "JSON", "XML", "CSV", "Firehose"]),
+    ("X-Ray tracing is for REST APIs only; default sampling one request a second plus 5 percent", "observability",
+     ["X-Ray tracing is for REST APIs only", "first request each second", "5 percent", "tracingEnabled"]),
+    ("alarms: CloudWatch's recommended 4XXError threshold 0.05 with the Average statistic", "observability",
+     ["0.05", "put-metric-alarm"]),
+    ("WebSocket route selection: exact match, $default fallback, non-JSON to $default, no $ prefix", "websocket-in-depth",
+     ["$request.body.action", "exactly", "$default", "aren't JSON", "must not start with $"]),
+    ("WebSocket authorization only on $connect: IAM, Lambda REQUEST authorizer, API key; 401 or 403", "websocket-in-depth",
+     ["once, on $connect", "AWS_IAM", "REQUEST", "route.request.querystring.token", "API key", "401", "403"]),
+    ("@connections: POST, GET, DELETE, signed, execute-api:ManageConnections, GoneException 410", "websocket-in-depth",
+     ["@connections", "POST", "GET", "DELETE", "execute-api:ManageConnections", "GoneException", "410"]),
+    ("route responses: one-way by default, $default route response makes a route two-way", "websocket-in-depth",
+     ["one-way", "two-way", "route response"]),
+    ("$disconnect is best effort", "websocket-in-depth", ["$disconnect", "best effort"]),
+    ("WebSocket limits: 10 minutes idle, 2 hours, 32 KB frames, 128 KB messages, close code 1009, 500 new/s",
+     "websocket-in-depth", ["10 minutes", "2 hours", "32 KB", "128 KB", "1009", "500"]),
+    ("WebSocket billing: messages in 32 KB increments and connection minutes", "websocket-in-depth",
+     ["32 KB increments", "connection minutes"]),
+    ("REST request tiers in US East (N. Virginia), with the date checked", "cost",
+     ["First 333 million", "$3.50", "$2.80", "$2.38", "$1.51", "US East (N. Virginia)", "2 December 2026"]),
+    ("HTTP request tiers and 512 KB metering", "cost",
+     ["First 300 million", "$1.00", "$0.90", "512 KB increments"]),
+    ("WebSocket billing: messages in 32 KB increments, connection minutes", "cost",
+     ["32 KB increments", "connection minutes", "33 KB"]),
+    ("cache billed by the hour, not in the free tier; private APIs have no data transfer out charge", "cost",
+     ["by the hour", "not covered by the free tier", "no data transfer out", "PrivateLink"]),
+    ("free tier: 1 million REST and HTTP calls, 1 million messages, 750,000 connection minutes, 12 months",
+     "cost", ["1 million REST API calls", "1 million HTTP API calls", "750,000 connection minutes", "12 months"]),
+    ("the AWS Free Tier changed on 15 July 2025: credits for new accounts", "cost",
+     ["15 July 2025", "$200", "free plan", "6 months"]),
+    ("three worked estimates", "cost", ["$420.00", "$397.20", "$1,353.10", "182,400,000"]),
+]
+
+
+@pytest.mark.parametrize("fact,slug,phrases", PRACTITIONER_FACTS_B, ids=[fact for fact, _, _ in PRACTITIONER_FACTS_B])
+def test_every_practitioner_fact_of_part_b_is_taught(parsed, fact, slug, phrases):
+    text = parsed.lesson(slug).text.lower()
+    missing = [phrase for phrase in phrases if phrase.lower() not in text]
+    assert not missing, f"{slug} should teach {fact!r}; missing {missing}"
+
+
+@pytest.mark.parametrize("slug", ["observability", "websocket-in-depth", "cost"])
+def test_practitioner_lessons_of_part_b_cite_aws_documentation(parsed, slug):
+    body = parsed.lesson(slug).body
+    assert re.search(r"^## Sources", body, re.M), f"{slug} needs a Sources section"
+    assert "](https://docs.aws.amazon.com/" in body, f"{slug} should link AWS documentation"
+    if slug == "cost":
+        assert "](https://aws.amazon.com/api-gateway/pricing/)" in body and "checked on" in body.lower()
