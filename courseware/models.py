@@ -73,7 +73,8 @@ class Lesson(models.Model):
 class GlossaryTerm(models.Model):
     slug = models.SlugField(unique=True)
     term = models.CharField(max_length=200)
-    definition = models.TextField()
+    definition = models.TextField(help_text="Inline course Markdown, as written in glossary.yaml.")
+    definition_html = models.TextField(blank=True, help_text="The definition rendered and sanitized, on save.")
     lesson = models.ForeignKey(Lesson, null=True, blank=True, on_delete=models.SET_NULL)
     anchor = models.CharField(max_length=100, blank=True)
 
@@ -82,6 +83,35 @@ class GlossaryTerm(models.Model):
 
     def __str__(self) -> str:
         return self.term
+
+    def save(self, *args, **kwargs) -> None:
+        # Rendered whenever the definition is written (by sync, in practice), like a lesson's HTML:
+        # the glossary page never parses Markdown.
+        from .rendering import render_definition
+
+        self.definition_html = render_definition(self.definition)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "definition" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "definition_html"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return f"{reverse('glossary')}#{self.slug}"
+
+    @property
+    def taught_at(self) -> str:
+        """The lesson (and section) that teaches the term; empty when none is named."""
+        if self.lesson is None:
+            return ""
+        url = self.lesson.get_absolute_url()
+        return f"{url}#{self.anchor}" if self.anchor else url
+
+    @property
+    def taught_in(self) -> str:
+        if self.lesson is None:
+            return ""
+        section = self.lesson.section_title(self.anchor) if self.anchor else ""
+        return f"{self.lesson.title} › {section}" if section else self.lesson.title
 
 
 class Misconception(models.Model):

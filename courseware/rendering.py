@@ -102,6 +102,8 @@ class _CourseLinks(Treeprocessor):
             return
         url, title = resolved
         element.set(attribute, url)
+        if title and scheme == "glossary":
+            title = plain_title(title)  # the definition is Markdown; a tooltip shows it raw
         if title:
             element.set("title", title)
         if scheme == "glossary":
@@ -130,14 +132,33 @@ def _flatten_toc(tokens: list[dict], out: list[dict]) -> list[dict]:
     return out
 
 
+_HEADERLINK = re.compile(r'<a\b[^>]*class="headerlink"[^>]*>.*?</a>', re.S)
+# Tags that end a run of words: replaced by a space. Inline tags (code, strong, a, span…) vanish
+# without one, so "`x-api-key`," reads "x-api-key," and not "x-api-key ,".
+_BLOCK_TAGS = re.compile(
+    r"</?(?:p|div|h[1-6]|li|ul|ol|dl|dt|dd|table|thead|tbody|tr|td|th|pre|blockquote|details|summary|"
+    r"figure|figcaption|br|hr|img|input|label)\b[^>]*>",
+    re.I,
+)
 _TAGS = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
 
 
 def html_to_text(html: str) -> str:
+    """The words a reader sees, for search and snippets: no tags, no "#" of heading links."""
     import html as html_module
 
-    return _SPACE.sub(" ", html_module.unescape(_TAGS.sub(" ", html))).strip()
+    text = _TAGS.sub("", _BLOCK_TAGS.sub(" ", _HEADERLINK.sub("", html)))
+    return _SPACE.sub(" ", html_module.unescape(text)).strip()
+
+
+_PERMALINK = re.compile(r'<a (?=[^>]*class="headerlink")')
+
+
+def _quiet_permalinks(html: str) -> str:
+    """The "#" after each heading is for pointing and copying. It stays clickable, but is no tab stop
+    and is not read out ("Private endpoints #"): the "On this page" list already links every section."""
+    return _PERMALINK.sub('<a aria-hidden="true" tabindex="-1" ', html)
 
 
 _SCROLLERS = re.compile(r"<(pre|table)(?=[\s>])")
@@ -166,7 +187,7 @@ def render(text: str, resolve: Resolver = _no_course_links) -> Rendered:
         extension_configs=EXTENSION_CONFIGS,
         output_format="html",
     )
-    html = _focusable_scrollers(sanitize(md.convert(text)))
+    html = _quiet_permalinks(_focusable_scrollers(sanitize(md.convert(text))))
     toc = _flatten_toc(getattr(md, "toc_tokens", []), [])
     return Rendered(html=html, toc=toc, text=html_to_text(html), errors=errors)
 
@@ -178,6 +199,35 @@ def render_inline(text: str, resolve: Resolver = _no_course_links) -> Rendered:
     if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
         rendered.html = html[3:-4]
     return rendered
+
+
+def _course_urls(scheme: str, target: str) -> tuple[str, str] | None:
+    """Course links for texts rendered outside `content.load_course` (glossary definitions): the
+    URL is built, not checked, so a link never collapses to "#"."""
+    from django.templatetags.static import static
+    from django.urls import NoReverseMatch, reverse
+
+    slug, _, anchor = target.partition("#")
+    try:
+        if scheme == "lesson":
+            return reverse("lesson", args=[slug]) + (f"#{anchor}" if anchor else ""), ""
+        if scheme == "glossary":
+            return f"{reverse('glossary')}#{slug}", ""
+    except NoReverseMatch:
+        return None
+    if scheme == "diagram" and "/" not in target and ".." not in target:
+        return static(f"diagrams/{target}"), ""
+    return None
+
+
+def render_definition(text: str) -> str:
+    """A glossary definition: inline Markdown (code, emphasis, links), sanitized like a lesson."""
+    return render_inline(text or "", _course_urls).html
+
+
+def plain_title(markdown_text: str) -> str:
+    """Inline Markdown as plain text, for a title attribute (a glossary link's tooltip)."""
+    return html_to_text(render_inline(markdown_text or "").html)
 
 
 def line_of(text: str, needle: str) -> int:

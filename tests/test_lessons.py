@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import html as html_module
+import re
 import shutil
+import string
 import textwrap
 from pathlib import Path
 
@@ -9,8 +12,8 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from courseware import decide
-from courseware.models import Bookmark, LearningEvent, Lesson, LessonProgress, Module
-from courseware.rendering import render
+from courseware.models import Bookmark, GlossaryTerm, LearningEvent, Lesson, LessonProgress, Module
+from courseware.rendering import html_to_text, render
 
 # --- Rendering ---------------------------------------------------------------------------------
 
@@ -268,7 +271,44 @@ def test_bookmark_of_an_unknown_section_falls_back_to_the_lesson(learner_client,
 
 def test_glossary_lists_terms_with_their_lesson(client, course):
     html = client.get(reverse("glossary")).content.decode()
-    assert 'id="canary-release"' in html and "Lesson: Stages, deployments and canary releases" in html
+    assert 'id="canary-release"' in html
+    assert 'Taught in <a href="/course/stages-deployments/#canary-releases">Stages, deployments and canary releases › Canary releases</a>' in html
+
+
+def test_glossary_definitions_are_rendered_like_lessons(client, course):
+    html = client.get(reverse("glossary")).content.decode()
+    assert "<code>x-api-key</code>" in html and "<code>$connect</code>" in html
+    assert "`" not in html.split('<dl class="glossary">', 1)[1]  # no raw Markdown left
+
+
+def test_a_glossary_definition_is_sanitized_when_saved(db):
+    term = GlossaryTerm.objects.create(
+        slug="odd", term="Odd", definition="Has **bold**, `code` and <script>alert(1)</script> [a](javascript:alert(2))",
+    )
+    assert "<strong>bold</strong>" in term.definition_html and "<code>code</code>" in term.definition_html
+    assert "<script" not in term.definition_html and "javascript:" not in term.definition_html
+    GlossaryTerm.objects.update_or_create(slug="odd", defaults={"definition": "Now `other`."})  # as sync writes it
+    assert GlossaryTerm.objects.get(slug="odd").definition_html == "Now <code>other</code>."
+
+
+def test_glossary_has_a_to_z_navigation_and_links_every_term_to_its_lesson(client, course, django_assert_max_num_queries):
+    with django_assert_max_num_queries(3):
+        html = client.get(reverse("glossary")).content.decode()
+    nav = re.search(r'<nav aria-label="Glossary, A to Z".*?</nav>', html, re.S).group(0)
+    initials = {term.term[0].upper() for term in GlossaryTerm.objects.all()}
+    for letter in string.ascii_uppercase:
+        link = f'<a href="#letter-{letter.lower()}">{letter}</a>'
+        assert (link in nav) is (letter in initials), letter
+        assert (f'id="letter-{letter.lower()}"' in html) is (letter in initials)
+    for term in GlossaryTerm.objects.select_related("lesson"):
+        assert term.lesson is not None, term.slug
+        assert f'href="{term.taught_at}"' in html, term.slug
+
+
+def test_a_glossary_link_in_a_lesson_has_a_plain_tooltip(client, course):
+    html = client.get("/course/endpoint-types/").content.decode()
+    title = re.search(r'<a [^>]*href="/glossary/#endpoint"[^>]*>', html).group(0)
+    assert "title=" in title and "`" not in title
 
 
 def test_lessons_link_terms_to_the_glossary(client, course):
@@ -287,6 +327,95 @@ def test_search_lands_on_the_right_lesson(client, course, query, slug):
 def test_search_links_the_matching_section(client, course):
     hits = client.get(reverse("search"), {"q": "canary"}).context["hits"]
     assert hits[0].url == "/course/stages-deployments/#canary-releases"
+
+
+def test_search_for_private_endpoint_opens_the_private_endpoints_section(client, course):
+    hits = client.get(reverse("search"), {"q": "private endpoint"}).context["hits"]
+    assert hits[0].url == "/course/endpoint-types/#private" and hits[0].section == "Private endpoints"
+
+
+def test_search_snippets_are_whole_words_without_heading_marks_and_highlighted(client, course):
+    for query in ("private endpoint", "canary", "x-api-key", "throttling burst", "mapping template"):
+        hits = client.get(reverse("search"), {"q": query}).context["hits"]
+        assert hits, query
+        for hit in hits:
+            text = re.sub(r"</?mark>", "", str(hit.snippet)).removeprefix("… ").removesuffix(" …")
+            assert " #" not in text and " ," not in text and " ." not in text and "  " not in text, (query, text)
+            words = {w.strip(".,;:()“”\"'").lower() for w in html_module.unescape(text).split()}
+            full_text = html_module.unescape(hit.lesson.search_text).lower()
+            first, last = html_module.unescape(text).split()[0], html_module.unescape(text).split()[-1]
+            # The snippet begins and ends on a word boundary of the lesson's text.
+            assert re.search(r"(^|\s)" + re.escape(first.lower()), full_text), (query, first)
+            assert re.search(re.escape(last.lower()) + r"(\s|$)", full_text), (query, last)
+            assert words
+            assert "<mark>" in str(hit.snippet), (query, hit.url)
+
+
+def test_search_snippets_escape_the_text_and_mark_the_terms():
+    from courseware.search import snippet
+
+    assert str(snippet('a <b>Private</b> & "x"', ["private"])) == 'a &lt;b&gt;<mark>Private</mark>&lt;/b&gt; &amp; &quot;x&quot;'
+    long = "word " * 100 + "target " + "word " * 100
+    cut = str(snippet(long, ["target"], length=60))
+    assert cut.startswith("… word") and cut.endswith("word …") and "<mark>target</mark>" in cut
+    assert "wor …" not in cut and "… ord" not in cut
+
+
+def test_search_includes_glossary_entries(client, course):
+    response = client.get(reverse("search"), {"q": "private endpoint"})
+    terms = response.context["terms"]
+    assert terms and terms[0].url == "/glossary/#private-endpoint"
+    html = response.content.decode()
+    assert 'href="/glossary/#private-endpoint">Private endpoint</a>' in html
+    assert "<mark>" in html
+
+
+def test_search_text_has_no_heading_marks_or_stray_spaces(course):
+    for lesson in course:
+        text = lesson.search_text
+        assert not any(f"{section['title']} #" in text for section in lesson.toc), lesson.slug
+    html = '<p>Use <code>x-api-key</code>, then <strong>go</strong>.</p><h2 id="t">Next<a class="headerlink" href="#t">#</a></h2><ul><li>a</li><li>b</li></ul>'
+    assert html_to_text(html) == "Use x-api-key, then go. Next a b"
+
+
+# --- Headings, landmarks, wrong methods ------------------------------------------------------------
+
+
+def test_heading_links_are_no_tab_stops_and_are_not_read_out():
+    html = render("## Private endpoints\n\nText.\n").html
+    link = re.search(r"<a [^>]*headerlink[^>]*>", html).group(0)
+    assert 'aria-hidden="true"' in link and 'tabindex="-1"' in link and 'href="#private-endpoints"' in link
+
+
+def test_lesson_landmarks_have_unique_names(client, learner_client, course):
+    for who in (client, learner_client):
+        html = who.get("/course/endpoint-types/").content.decode()
+        for tag in ("nav", "aside"):
+            opened = re.findall(rf"<{tag}\b[^>]*>", html)
+            labels = [re.search(r'aria-label="([^"]+)"', t) for t in opened]
+            assert all(labels), (tag, opened)
+            names = [label.group(1) for label in labels]
+            assert len(names) == len(set(names)), names
+        body = re.search(r'<div class="lesson-body">(.*?)</div>\s*\n', html, re.S).group(1)
+        assert all('tabindex="-1"' in a for a in re.findall(r"<a [^>]*headerlink[^>]*>", body))
+
+
+def test_a_post_only_address_opened_with_get_shows_the_site_page(client, learner_client, course):
+    for who, url in ((learner_client, reverse("lesson_complete", args=[course[0].slug])),
+                     (learner_client, reverse("start_review")), (learner_client, "/quizzes/final/start/")):
+        response = who.get(url)
+        assert response.status_code == 405 and response["Allow"] == "POST"
+        html = response.content.decode()
+        assert "This address only takes a form" in html and 'aria-label="Main"' in html
+
+
+def test_a_405_with_a_body_of_its_own_is_left_alone(rf):
+    from django.http import HttpResponseNotAllowed
+
+    from courseware.middleware import MethodNotAllowedPageMiddleware
+
+    own = HttpResponseNotAllowed(["GET"], b'{"error": "GET only"}', content_type="application/json")
+    assert MethodNotAllowedPageMiddleware(lambda request: own)(rf.post("/")) is own
 
 
 def test_search_handles_empty_huge_and_odd_queries(client, course):
@@ -330,7 +459,7 @@ def test_decision_helper_page_plain_and_htmx(client, course):
         HTTP_HX_REQUEST="true",
     )
     html = response.content.decode()
-    assert "Recommended: a HTTP API" in html and "<html" not in html
+    assert "Recommended: an HTTP API" in html and "<html" not in html
     response = client.get(reverse("decision_helper"), {"protocol": "carrier-pigeon"})
     assert response.status_code == 200 and "Answer each question" in response.content.decode()
 

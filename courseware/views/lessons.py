@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import string
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from .. import decide, progress
 from ..models import Bookmark, GlossaryTerm, Lesson, Quiz
-from ..search import MAX_QUERY, search_lessons
+from ..search import MAX_QUERY, search_glossary, search_lessons
 
 
 def _get_lesson(slug: str, with_quiz: bool = False) -> Lesson:
@@ -100,16 +102,32 @@ def bookmarks(request: HttpRequest) -> HttpResponse:
     return render(request, "lessons/bookmarks.html", {"bookmarks": items, "nav": "course"})
 
 
+def _initial(term: str) -> str:
+    """"Amazon API Gateway" → "A"; "$connect route" → "C"; a term without a letter → "#"."""
+    letter = next((ch for ch in term if ch.isalnum()), "#").upper()
+    return letter if "A" <= letter <= "Z" else "#"
+
+
 def glossary(request: HttpRequest) -> HttpResponse:
-    terms = GlossaryTerm.objects.select_related("lesson").order_by("term")
-    return render(request, "lessons/glossary.html", {"terms": terms, "nav": "course"})
+    terms = (
+        GlossaryTerm.objects.select_related("lesson")
+        # The lesson's title and sections name where a term is taught; its body is not needed.
+        .only("slug", "term", "definition_html", "anchor", "lesson__slug", "lesson__title", "lesson__toc")
+    )
+    groups: dict[str, list[GlossaryTerm]] = {}
+    for term in sorted(terms, key=lambda t: (_initial(t.term) == "#", _initial(t.term), t.term.casefold())):
+        groups.setdefault(_initial(term.term), []).append(term)
+    letters = [(letter, letter in groups) for letter in [*string.ascii_uppercase, *(["#"] if "#" in groups else [])]]
+    return render(request, "lessons/glossary.html",
+                  {"groups": list(groups.items()), "letters": letters, "nav": "course"})
 
 
 def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:MAX_QUERY]
     hits = search_lessons(query) if query.strip() else []
+    terms = search_glossary(query) if query.strip() else []
     template = "lessons/search.html#results" if request.htmx else "lessons/search.html"
-    return render(request, template, {"query": query, "hits": hits, "nav": "course"})
+    return render(request, template, {"query": query, "hits": hits, "terms": terms, "nav": "course"})
 
 
 class DecisionForm(forms.Form):
