@@ -27,22 +27,23 @@ from collections.abc import Mapping
 from typing import Any
 
 
-from .model import (
-    LAMBDA_KINDS,
-    PROXY_KINDS,
-    Design,
-    Route,
-    Stage,
-    default_identity_source,
-    split_route_key,
+from .documents import dump_yaml, to_json
+from .model import Design
+from .resolved import (
+    MOCK_TEMPLATE,
+    ResolvedApi,
+    ResolvedIntegration,
+    ResolvedRoute,
+    ResolvedStage,
+    arn_region,
+    lambda_invocation_uri,
+    resolve,
 )
-from .openapi import arn_region, dump_yaml, rest_cors_response_params, rest_preflight_headers, to_json
 
 _SAFE = re.compile(r"[^A-Za-z0-9]+")
 _STAGE_VAR = re.compile(r"\$\{stageVariables\.([A-Za-z0-9_]+)\}")
 _FUNCTION_NAME = re.compile(r"arn:aws[\w-]*:lambda:[^:]*:[^:]*:function:([^:]+)(?::([^:]+))?$")
 _PARTITION_ARN = "arn:${AWS::Partition}"
-_LAMBDA_PATH = "lambda:path/2015-03-31/functions/"
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -84,8 +85,8 @@ class _Ids:
 class _Template:
     """The template being built, with the bookkeeping each resource kind needs."""
 
-    def __init__(self, design: Design) -> None:
-        self.design = design
+    def __init__(self, api: ResolvedApi) -> None:
+        self.design = api
         self.ids = _Ids()
         self.ids.used.update({"Api"})
         self.parameters: dict[str, Any] = {}
@@ -126,10 +127,10 @@ class _Template:
         region = integ_region or arn_region(arn)
         if _STAGE_VAR.search(arn):  # resolved per request by API Gateway: keep ${stageVariables.x} literal
             region_text = sub_literal(region) if region else "${AWS::Region}"
-            return _sub(f"{_PARTITION_ARN}:apigateway:{region_text}:{_LAMBDA_PATH}{sub_literal(arn)}/invocations")
+            return _sub(lambda_invocation_uri(region_text, sub_literal(arn), partition="${AWS::Partition}"))
         param = self.function_param(arn)
         region_text = sub_literal(region) if region else "${AWS::Region}"
-        return _sub(f"{_PARTITION_ARN}:apigateway:{region_text}:{_LAMBDA_PATH}${{{param}}}/invocations")
+        return _sub(lambda_invocation_uri(region_text, f"${{{param}}}", partition="${AWS::Partition}"))
 
     def permission(self, arn: str, source_arn_tail: str, name: str) -> None:
         """Let API Gateway invoke ``arn`` from ``source_arn_tail`` (after the API id) of this API."""
@@ -165,9 +166,9 @@ class _Template:
         resolved: list[str] = []
         contexts: list[dict[str, str]] = []
         for stage in self.design.stages:
-            contexts.append(stage.variables)
+            contexts.append(dict(stage.variables))
             if stage.canary is not None:
-                contexts.append({**stage.variables, **stage.canary.stage_variable_overrides})
+                contexts.append(dict(stage.canary.variables))
         for variables in contexts:
             missing = [v for v in _STAGE_VAR.findall(arn) if v not in variables]
             if missing:
@@ -180,8 +181,7 @@ class _Template:
 
     def document(self) -> dict[str, Any]:
         d = self.design
-        title = {"rest": "REST", "http": "HTTP", "websocket": "WebSocket"}[d.api_type]
-        description = f"{title} API {d.name or 'Untitled'}" + (f": {d.description}" if d.description else "")
+        description = f"{d.label} API {d.title}" + (f": {d.description}" if d.description else "")
         doc: dict[str, Any] = {
             "AWSTemplateFormatVersion": "2010-09-09",
             "Description": description.encode()[:1000].decode("utf-8", "ignore") + " (exported by Gateway Academy)",
@@ -196,17 +196,7 @@ class _Template:
         return doc
 
 
-def _source_path(path: str) -> str:
-    """A route path as the tail of an execute-api ARN: path parameters become ``*``."""
-    parts = ["*" if p.startswith("{") else sub_literal(p) for p in path.split("/")[1:]]
-    return "/" + "/".join(parts)
-
-
-def _method_source(method: str, path: str) -> str:
-    return f"*/{'*' if method == 'ANY' else method}{_source_path(path)}"
-
-
-def _throttle(stage: Stage) -> dict[str, Any]:
+def _throttle(stage: ResolvedStage) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if stage.throttle_rate is not None:
         out["ThrottlingRateLimit"] = stage.throttle_rate
@@ -227,65 +217,55 @@ def _tags_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
 def _rest_resources(t: _Template) -> dict[str, Any]:
     """One AWS::ApiGateway::Resource per path prefix; returns path -> ResourceId value."""
     ids: dict[str, Any] = {"/": {"Fn::GetAtt": ["Api", "RootResourceId"]}}
-    for route in t.design.routes:
-        _, path = split_route_key(route.key)
-        if not path:
-            continue
-        parts = path.split("/")[1:] if path != "/" else []
-        current = ""
-        for part in parts:
-            parent = current or "/"
-            current = f"{current}/{part}"
-            if current in ids:
-                continue
-            logical = t.ids.new("Resource", current)
-            t.add(logical, "AWS::ApiGateway::Resource", {"RestApiId": _ref("Api"), "ParentId": ids[parent], "PathPart": part})
-            ids[current] = _ref(logical)
+    for path in t.design.resource_paths():
+        parent, _, part = path.rpartition("/")
+        logical = t.ids.new("Resource", path)
+        t.add(logical, "AWS::ApiGateway::Resource", {"RestApiId": _ref("Api"), "ParentId": ids[parent or "/"], "PathPart": part})
+        ids[path] = _ref(logical)
     return ids
 
 
-def _rest_integration(t: _Template, route: Route, method: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _service_uri(integ: ResolvedIntegration) -> dict[str, str]:
+    region = sub_literal(integ.region) if integ.region else "${AWS::Region}"
+    return _sub(integ.service_uri(region, partition="${AWS::Partition}", escape=sub_literal))
+
+
+def _rest_integration(t: _Template, route: ResolvedRoute) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """(Integration property, MethodResponses) for one REST method."""
     d, integ = t.design, route.integration
-    out: dict[str, Any] = {}
-    kind = integ.kind
-    if kind in LAMBDA_KINDS:
-        out = {"Type": "AWS_PROXY" if kind == "lambda_proxy" else "AWS", "IntegrationHttpMethod": integ.http_method or "POST",
-               "Uri": t.lambda_uri(integ.lambda_arn, integ.region)}
-    elif kind in ("http", "http_proxy", "private"):
-        out = {"Type": "HTTP" if kind == "http" else "HTTP_PROXY", "IntegrationHttpMethod": integ.http_method or method,
-               "Uri": integ.uri}
-        if kind == "private":
-            out["ConnectionType"] = "VPC_LINK"
+    out: dict[str, Any]
+    if integ.target_kind == "lambda":
+        out = {"Type": integ.type, "IntegrationHttpMethod": integ.http_method,
+               "Uri": t.lambda_uri(integ.lambda_arn, integ.lambda_region)}
+    elif integ.target_kind == "http":
+        out = {"Type": integ.type, "IntegrationHttpMethod": integ.http_method, "Uri": integ.uri}
+        if integ.connection_type:
+            out["ConnectionType"] = integ.connection_type
             out["ConnectionId"] = integ.connection_id
-    elif kind == "aws":
-        style, tail = ("action", integ.action) if integ.action else ("path", integ.service_path)
-        region = sub_literal(integ.region) if integ.region else "${AWS::Region}"
-        out = {"Type": "AWS", "IntegrationHttpMethod": integ.http_method or "POST",
-               "Uri": _sub(f"{_PARTITION_ARN}:apigateway:{region}:{sub_literal(integ.service)}:{style}/{sub_literal(tail)}")}
-    elif kind == "mock":
-        out = {"Type": "MOCK", "RequestTemplates": {"application/json": '{"statusCode": 200}'}}
-    else:  # aws_proxy (HTTP-only) or not chosen: a mock keeps the template deployable; the rules explain
-        out = {"Type": "MOCK", "RequestTemplates": {"application/json": '{"statusCode": 200}'}}
-    if integ.role_arn:
-        out["Credentials"] = integ.role_arn
+    elif integ.target_kind == "service":
+        out = {"Type": integ.type, "IntegrationHttpMethod": integ.http_method, "Uri": _service_uri(integ)}
+    else:  # MOCK; or AWS_PROXY (HTTP-only) or not chosen: a mock keeps the template deployable, the rules explain
+        out = {"Type": "MOCK", "RequestTemplates": {"application/json": MOCK_TEMPLATE}}
+    if integ.credentials:
+        out["Credentials"] = integ.credentials
     if integ.request_templates:
         out["RequestTemplates"] = dict(integ.request_templates)
     if integ.request_parameters:
         out["RequestParameters"] = dict(integ.request_parameters)
     if integ.passthrough_behavior:
-        out["PassthroughBehavior"] = integ.passthrough_behavior.upper()
+        out["PassthroughBehavior"] = integ.passthrough_behavior
     if integ.timeout_ms is not None:
         out["TimeoutInMillis"] = integ.timeout_ms
     method_responses: list[dict[str, Any]] = []
     if out["Type"] in ("AWS", "HTTP", "MOCK"):
         response: dict[str, Any] = {"StatusCode": "200"}
-        if integ.response_templates:
-            response["ResponseTemplates"] = dict(integ.response_templates)
+        templates = integ.responses[0].templates if integ.responses else {}
+        if templates:
+            response["ResponseTemplates"] = dict(templates)
         method_response: dict[str, Any] = {"StatusCode": "200"}
-        cors = rest_cors_response_params(d)  # non-proxy methods add the CORS headers themselves
+        cors = d.cors.method_response_parameters if d.cors is not None else {}  # non-proxy methods add them
         if cors:
-            response["ResponseParameters"] = cors
+            response["ResponseParameters"] = dict(cors)
             method_response["ResponseParameters"] = {name: True for name in cors}
         out["IntegrationResponses"] = [response]
         method_responses.append(method_response)
@@ -297,7 +277,7 @@ def _rest_authorizers(t: _Template) -> None:
         logical = t.ids.new("Authorizer", a.name)
         t.authorizer_ids.setdefault(a.name, logical)
         props: dict[str, Any] = {"Name": a.name, "RestApiId": _ref("Api"), "Type": a.type or "TOKEN"}
-        props["IdentitySource"] = ", ".join(a.identity_sources) or default_identity_source("rest")
+        props["IdentitySource"] = a.identity_source
         if a.type == "COGNITO_USER_POOLS":
             props["ProviderARNs"] = list(a.user_pool_arns)
         else:
@@ -319,50 +299,44 @@ def _rest_methods(t: _Template, resource_ids: dict[str, Any]) -> list[str]:
             "ValidateRequestBody": v.validate_body, "ValidateRequestParameters": v.validate_parameters,
         })
     methods: list[str] = []
-    methods_by_path: dict[str, list[str]] = {}
     for route in d.routes:
-        method, path = split_route_key(route.key)
+        path = route.path
         if not path or path not in resource_ids:
             continue
-        logical = t.ids.new("Method", f"{method} {path}")
-        integration, method_responses = _rest_integration(t, route, method)
+        logical = t.ids.new("Method", f"{route.method} {path}")
+        integration, method_responses = _rest_integration(t, route)
         props: dict[str, Any] = {
             "RestApiId": _ref("Api"),
             "ResourceId": resource_ids[path],
-            "HttpMethod": method,
-            "AuthorizationType": route.authorization or "NONE",
+            "HttpMethod": route.method,
+            "AuthorizationType": route.authorization,
             "Integration": integration,
         }
-        if route.authorization in ("CUSTOM", "COGNITO_USER_POOLS") and route.authorizer in t.authorizer_ids:
-            props["AuthorizerId"] = _ref(t.authorizer_ids[route.authorizer])
+        if route.authorization in ("CUSTOM", "COGNITO_USER_POOLS") and route.authorizer_name in t.authorizer_ids:
+            props["AuthorizerId"] = _ref(t.authorizer_ids[route.authorizer_name])
         if route.scopes and route.authorization == "COGNITO_USER_POOLS":
             props["AuthorizationScopes"] = list(route.scopes)
         if route.api_key_required:
             props["ApiKeyRequired"] = True
-        if route.request_validator in validators:
-            props["RequestValidatorId"] = _ref(validators[route.request_validator])
+        if route.request_validator_name in validators:
+            props["RequestValidatorId"] = _ref(validators[route.request_validator_name])
         if route.operation_id:
             props["OperationName"] = route.operation_id
-        params = {f"method.request.path.{p.rstrip('+')}": True for p in re.findall(r"\{([^{}/]+)\}", path)}
+        params = {f"method.request.path.{p}": True for p in route.path_parameters}
         if params:
             props["RequestParameters"] = params
         if method_responses:
             props["MethodResponses"] = method_responses
         t.add(logical, "AWS::ApiGateway::Method", props)
         methods.append(logical)
-        methods_by_path.setdefault(path, []).append(method)
-        if route.integration.kind in LAMBDA_KINDS:
-            t.permission(route.integration.lambda_arn, _method_source(method, path), f"{method} {path}")
-    if d.cors is not None:
-        for path, verbs in methods_by_path.items():
-            if "OPTIONS" not in verbs:
-                methods.append(_rest_preflight(t, resource_ids[path], path, verbs))
+        if route.integration.uses_lambda:
+            t.permission(route.integration.lambda_arn, sub_literal(route.source_arn), f"{route.method} {path}")
+    for preflight in d.preflights:
+        methods.append(_rest_preflight(t, resource_ids[preflight.path], preflight.path, preflight.headers))
     return methods
 
 
-def _rest_preflight(t: _Template, resource_id: Any, path: str, verbs: list[str]) -> str:
-    assert t.design.cors is not None
-    headers = rest_preflight_headers(t.design.cors, verbs)
+def _rest_preflight(t: _Template, resource_id: Any, path: str, headers: Mapping[str, str]) -> str:
     names = [f"method.response.header.Access-Control-{h}" for h in headers]
     logical = t.ids.new("Method", f"OPTIONS {path}")
     t.add(logical, "AWS::ApiGateway::Method", {
@@ -372,7 +346,7 @@ def _rest_preflight(t: _Template, resource_id: Any, path: str, verbs: list[str])
         "AuthorizationType": "NONE",
         "Integration": {
             "Type": "MOCK",
-            "RequestTemplates": {"application/json": '{"statusCode": 200}'},
+            "RequestTemplates": {"application/json": MOCK_TEMPLATE},
             "IntegrationResponses": [{
                 "StatusCode": "200",
                 "ResponseParameters": {n: f"'{v}'" for n, v in zip(names, headers.values(), strict=True)},
@@ -400,9 +374,9 @@ def _rest_stages(t: _Template, methods: list[str]) -> None:
             props["Variables"] = dict(stage.variables)
         if stage.cache_enabled:
             props["CacheClusterEnabled"] = True
-            props["CacheClusterSize"] = stage.cache_size or "0.5"
+            props["CacheClusterSize"] = stage.cache_size
         settings: dict[str, Any] = {"ResourcePath": "/*", "HttpMethod": "*", **_throttle(stage)}
-        if stage.logging_level not in ("", "OFF"):
+        if stage.logging_level != "OFF":
             settings["LoggingLevel"] = stage.logging_level
         if stage.cache_enabled:
             settings["CachingEnabled"] = True
@@ -462,7 +436,7 @@ def _usage_plans(t: _Template) -> None:
         if throttle:
             props["Throttle"] = throttle
         if plan.quota_limit is not None:
-            props["Quota"] = {"Limit": plan.quota_limit, "Period": plan.quota_period or "DAY"}
+            props["Quota"] = {"Limit": plan.quota_limit, "Period": plan.quota_period}
         t.add(logical, "AWS::ApiGateway::UsagePlan", props)
         for key in plan.api_keys:
             if key in key_ids:
@@ -473,7 +447,7 @@ def _usage_plans(t: _Template) -> None:
 
 def _export_rest(t: _Template) -> None:
     d = t.design
-    props: dict[str, Any] = {"Name": d.name or "Untitled"}
+    props: dict[str, Any] = {"Name": d.title}
     if d.description:
         props["Description"] = d.description
     if d.endpoint_types:
@@ -481,7 +455,7 @@ def _export_rest(t: _Template) -> None:
     if d.api_key_source:
         props["ApiKeySourceType"] = d.api_key_source
     if d.resource_policy:
-        props["Policy"] = d.resource_policy
+        props["Policy"] = _plain(d.resource_policy)
     if d.tags:
         props["Tags"] = _tags_list(d.tags)
     t.add("Api", "AWS::ApiGateway::RestApi", props)
@@ -496,58 +470,38 @@ def _export_rest(t: _Template) -> None:
 # HTTP and WebSocket (ApiGatewayV2)
 # ==================================================================================================
 
-_V2_TYPES = {
-    "lambda_proxy": "AWS_PROXY",
-    "lambda": "AWS",
-    "http_proxy": "HTTP_PROXY",
-    "http": "HTTP",
-    "private": "HTTP_PROXY",
-    "aws": "AWS",
-    "aws_proxy": "AWS_PROXY",
-    "mock": "MOCK",
-}
-
-
-def _v2_integration(t: _Template, route: Route, method: str) -> dict[str, Any]:
+def _v2_integration(t: _Template, route: ResolvedRoute) -> dict[str, Any]:
     d, integ = t.design, route.integration
-    kind = integ.kind or "mock"
-    props: dict[str, Any] = {"ApiId": _ref("Api"), "IntegrationType": _V2_TYPES[kind]}
-    if kind in LAMBDA_KINDS:
-        props["IntegrationUri"] = t.lambda_uri(integ.lambda_arn, integ.region)
+    props: dict[str, Any] = {"ApiId": _ref("Api"), "IntegrationType": integ.type or "MOCK"}  # a draft: a mock
+    if integ.target_kind == "lambda":
+        props["IntegrationUri"] = t.lambda_uri(integ.lambda_arn, integ.lambda_region)
         if d.api_type == "websocket":
-            props["IntegrationMethod"] = "POST"
-    elif kind in ("http", "http_proxy", "private"):
+            props["IntegrationMethod"] = integ.http_method
+    elif integ.target_kind == "http":
         props["IntegrationUri"] = integ.uri
-        props["IntegrationMethod"] = integ.http_method or (method if method else "POST")
-        if kind == "private":
-            props["ConnectionType"] = "VPC_LINK"
+        props["IntegrationMethod"] = integ.http_method
+        if integ.connection_type:
+            props["ConnectionType"] = integ.connection_type
             props["ConnectionId"] = integ.connection_id
-    elif kind == "aws":
-        style, tail = ("action", integ.action) if integ.action else ("path", integ.service_path)
-        region = sub_literal(integ.region) if integ.region else "${AWS::Region}"
-        service = sub_literal(integ.service)
-        props["IntegrationUri"] = _sub(f"{_PARTITION_ARN}:apigateway:{region}:{service}:{style}/{sub_literal(tail)}")
-        props["IntegrationMethod"] = integ.http_method or "POST"
-    elif kind == "aws_proxy":
+    elif integ.target_kind == "service":
+        props["IntegrationUri"] = _service_uri(integ)
+        props["IntegrationMethod"] = integ.http_method
+    elif integ.target_kind == "subtype":
         props["IntegrationSubtype"] = integ.subtype
-    elif kind == "mock":
-        props["RequestTemplates"] = {"$default": '{"statusCode": 200}'}
-        props["TemplateSelectionExpression"] = "\\$default"
-    if integ.role_arn:
-        props["CredentialsArn"] = integ.role_arn
-    if integ.request_templates and kind not in PROXY_KINDS:
-        props["RequestTemplates"] = dict(integ.request_templates)
-        if "$default" in integ.request_templates:
+    templates = dict(integ.request_templates) or ({} if integ.kind else {"$default": MOCK_TEMPLATE})
+    if integ.credentials:
+        props["CredentialsArn"] = integ.credentials
+    if templates and not integ.proxy:
+        props["RequestTemplates"] = templates
+        if "$default" in templates:
             props["TemplateSelectionExpression"] = "\\$default"
     if integ.request_parameters:
         props["RequestParameters"] = dict(integ.request_parameters)
     if integ.passthrough_behavior and d.api_type == "websocket":
-        props["PassthroughBehavior"] = integ.passthrough_behavior.upper()
+        props["PassthroughBehavior"] = integ.passthrough_behavior
     if integ.timeout_ms is not None:
         props["TimeoutInMillis"] = integ.timeout_ms
-    if d.api_type == "http":
-        props["PayloadFormatVersion"] = integ.payload_format_version or ("2.0" if kind == "lambda_proxy" else "1.0")
-    elif integ.payload_format_version:
+    if integ.payload_format_version:
         props["PayloadFormatVersion"] = integ.payload_format_version
     return props
 
@@ -558,14 +512,13 @@ def _v2_authorizers(t: _Template) -> None:
         logical = t.ids.new("Authorizer", a.name)
         t.authorizer_ids.setdefault(a.name, logical)
         props: dict[str, Any] = {"ApiId": _ref("Api"), "Name": a.name, "AuthorizerType": a.type or "REQUEST"}
-        identity = list(a.identity_sources) or [default_identity_source(d.api_type)]
-        props["IdentitySource"] = identity
+        props["IdentitySource"] = list(a.identity_sources)
         if a.type == "JWT":
             props["JwtConfiguration"] = {"Issuer": a.issuer, "Audience": list(a.audience)}
         else:
             props["AuthorizerUri"] = t.lambda_uri(a.lambda_arn)
             if d.api_type == "http":
-                props["AuthorizerPayloadFormatVersion"] = a.payload_format_version or "2.0"
+                props["AuthorizerPayloadFormatVersion"] = a.payload_format_version
                 if a.simple_responses:
                     props["EnableSimpleResponses"] = True
                 if a.ttl_seconds is not None:
@@ -580,23 +533,23 @@ def _v2_routes(t: _Template) -> list[str]:
     for route in d.routes:
         if not route.key.strip():
             continue
-        method, path = split_route_key(route.key)
         integration = t.ids.new("Integration", route.key)
-        t.add(integration, "AWS::ApiGatewayV2::Integration", _v2_integration(t, route, method))
-        if route.integration.response_templates and d.api_type == "websocket" and route.integration.kind not in PROXY_KINDS:
+        integ = route.integration
+        t.add(integration, "AWS::ApiGatewayV2::Integration", _v2_integration(t, route))
+        if d.api_type == "websocket" and not integ.proxy and integ.responses and integ.responses[0].templates:
             t.add(t.ids.new("IntegrationResponse", route.key), "AWS::ApiGatewayV2::IntegrationResponse", {
                 "ApiId": _ref("Api"), "IntegrationId": _ref(integration), "IntegrationResponseKey": "$default",
-                "ResponseTemplates": dict(route.integration.response_templates), "TemplateSelectionExpression": "\\$default",
+                "ResponseTemplates": dict(integ.responses[0].templates), "TemplateSelectionExpression": "\\$default",
             })
         logical = t.ids.new("Route", route.key)
         props: dict[str, Any] = {
             "ApiId": _ref("Api"),
             "RouteKey": route.key,
             "Target": _sub(f"integrations/${{{integration}}}"),
-            "AuthorizationType": route.authorization or "NONE",
+            "AuthorizationType": route.authorization,
         }
-        if route.authorizer in t.authorizer_ids and route.authorization in ("CUSTOM", "JWT"):
-            props["AuthorizerId"] = _ref(t.authorizer_ids[route.authorizer])
+        if route.authorizer_name in t.authorizer_ids and route.authorization in ("CUSTOM", "JWT"):
+            props["AuthorizerId"] = _ref(t.authorizer_ids[route.authorizer_name])
         if route.scopes and route.authorization == "JWT":
             props["AuthorizationScopes"] = list(route.scopes)
         if route.api_key_required and d.api_type == "websocket":
@@ -605,14 +558,8 @@ def _v2_routes(t: _Template) -> list[str]:
             props["OperationName"] = route.operation_id
         t.add(logical, "AWS::ApiGatewayV2::Route", props)
         routes.append(logical)
-        if route.integration.kind in LAMBDA_KINDS:
-            if d.api_type == "websocket":
-                tail = f"*/{sub_literal(route.key)}"
-            elif route.key == "$default":
-                tail = "*/$default"
-            else:
-                tail = _method_source(method, path)
-            t.permission(route.integration.lambda_arn, tail, route.key)
+        if integ.uses_lambda:
+            t.permission(integ.lambda_arn, sub_literal(route.source_arn), route.key)
     return routes
 
 
@@ -637,7 +584,7 @@ def _v2_stages(t: _Template, routes: list[str]) -> None:
         if stage.variables:
             props["StageVariables"] = dict(stage.variables)
         settings = _throttle(stage)
-        if d.api_type == "websocket" and stage.logging_level not in ("", "OFF"):
+        if d.api_type == "websocket" and stage.logging_level != "OFF":
             settings["LoggingLevel"] = stage.logging_level
         if settings:
             props["DefaultRouteSettings"] = settings
@@ -654,17 +601,15 @@ def _v2_stages(t: _Template, routes: list[str]) -> None:
 
 def _export_v2(t: _Template) -> None:
     d = t.design
-    props: dict[str, Any] = {"Name": d.name or "Untitled", "ProtocolType": "HTTP" if d.api_type == "http" else "WEBSOCKET"}
+    props: dict[str, Any] = {"Name": d.title, "ProtocolType": d.protocol_type}
     if d.description:
         props["Description"] = d.description
     if d.version:
         props["Version"] = d.version
     if d.api_type == "websocket":
-        props["RouteSelectionExpression"] = d.route_selection_expression or "$request.body.action"
-        if any(r.api_key_required for r in d.routes):
-            props["ApiKeySelectionExpression"] = (
-                "$context.authorizer.usageIdentifierKey" if d.api_key_source == "AUTHORIZER" else "$request.header.x-api-key"
-            )
+        props["RouteSelectionExpression"] = d.route_selection_expression
+        if d.api_key_selection_expression:
+            props["ApiKeySelectionExpression"] = d.api_key_selection_expression
     if d.cors is not None and d.api_type == "http":
         cors: dict[str, Any] = {}
         for key, value in (("AllowOrigins", d.cors.allow_origins), ("AllowMethods", d.cors.allow_methods),
@@ -691,12 +636,19 @@ def _export_v2(t: _Template) -> None:
 # ==================================================================================================
 
 
-def export_cloudformation(design: Design | Mapping[str, Any]) -> dict[str, Any]:
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def export_cloudformation(design: Design | Mapping[str, Any] | ResolvedApi) -> dict[str, Any]:
     """The design as a CloudFormation template (a plain dict; see ``to_yaml``/``to_json``)."""
-    if not isinstance(design, Design):
-        design = Design.from_dict(design)
-    t = _Template(design)
-    if design.api_type == "rest":
+    api = resolve(design)
+    t = _Template(api)
+    if api.api_type == "rest":
         _export_rest(t)
     else:
         _export_v2(t)

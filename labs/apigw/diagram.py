@@ -19,7 +19,8 @@ from collections.abc import Mapping
 from typing import Any
 from xml.sax.saxutils import escape
 
-from .model import Design, Route
+from .model import Design
+from .resolved import ResolvedApi, ResolvedRoute, resolve
 
 #: kind -> (badge letter, box title, words for the description, border dash pattern)
 KIND_LABELS = {
@@ -56,7 +57,7 @@ def _fit(text: str, width: float, style: str = "") -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _target(route: Route) -> str:
+def _target(route: ResolvedRoute) -> str:
     """A short name for where a route goes (function name, host, service)."""
     integ = route.integration
     if integ.kind in ("lambda_proxy", "lambda"):
@@ -67,14 +68,14 @@ def _target(route: Route) -> str:
         m = re.match(r"https?://([^/]+)", integ.uri)
         return m.group(1) if m else integ.uri.rsplit("/", 1)[-1]
     if integ.kind == "aws":
-        return f"{integ.service} {integ.action or integ.service_path}".strip()
+        return f"{integ.service} {integ.service_target}".strip()
     if integ.kind == "aws_proxy":
         return integ.subtype
     return ""
 
 
-def _groups(design: Design) -> list[tuple[str, list[Route]]]:
-    groups: dict[str, list[Route]] = {}
+def _groups(design: ResolvedApi) -> list[tuple[str, list[ResolvedRoute]]]:
+    groups: dict[str, list[ResolvedRoute]] = {}
     for route in design.routes:
         kind = route.integration.kind if route.integration.kind in KIND_LABELS else ""
         groups.setdefault(kind, []).append(route)
@@ -82,14 +83,14 @@ def _groups(design: Design) -> list[tuple[str, list[Route]]]:
     return sorted(groups.items(), key=lambda kv: order.index(kv[0]))
 
 
-def _group_height(routes: list[Route]) -> float:
+def _group_height(routes: list[ResolvedRoute]) -> float:
     """Title line, an optional targets line, up to ROUTES_SHOWN route keys, and a "+ N more" line."""
     lines = 1 + (1 if any(_target(r) for r in routes) else 0) + min(len(routes), ROUTES_SHOWN)
     lines += 1 if len(routes) > ROUTES_SHOWN else 0
     return 12 + 18 * lines
 
 
-def _endpoint(design: Design) -> tuple[str, str, str]:
+def _endpoint(design: ResolvedApi) -> tuple[str, str, str]:
     """(box title, box subtitle, words for the description)."""
     if design.api_type == "rest" and design.endpoint_type == "EDGE":
         return ("CloudFront edge", "edge-optimized (POP)",
@@ -100,7 +101,7 @@ def _endpoint(design: Design) -> tuple[str, str, str]:
     return ("Regional endpoint", "in the API's Region", "directly at the API's Regional endpoint")
 
 
-def _clients(design: Design) -> str:
+def _clients(design: ResolvedApi) -> str:
     return {
         "global": "Clients worldwide",
         "same-region": "Same-Region clients",
@@ -108,7 +109,7 @@ def _clients(design: Design) -> str:
     }.get(design.clients, "Clients")
 
 
-def _description(design: Design, groups: list[tuple[str, list[Route]]]) -> str:
+def _description(design: ResolvedApi, groups: list[tuple[str, list[ResolvedRoute]]]) -> str:
     api = API_NAMES.get(design.api_type, "API")
     _, _, path = _endpoint(design)
     parts = [f"{api} “{design.name or 'Untitled'}”. {_clients(design)} call it {path}."]
@@ -126,10 +127,9 @@ def _description(design: Design, groups: list[tuple[str, list[Route]]]) -> str:
     return " ".join(parts)
 
 
-def render_svg(design: Design | Mapping[str, Any], *, id_prefix: str = "apigw-diagram") -> str:
+def render_svg(design: Design | Mapping[str, Any] | ResolvedApi, *, id_prefix: str = "apigw-diagram") -> str:
     """The design as an accessible SVG document (a string).  ``id_prefix`` keeps ids unique on a page."""
-    if not isinstance(design, Design):
-        design = Design.from_dict(design)
+    design = resolve(design)
     uid = _ID.sub("", id_prefix) or "apigw-diagram"
     groups = _groups(design)
     width = 1040

@@ -31,11 +31,9 @@ from .model import (
     ENDPOINT_TYPES,
     INTEGRATION_KINDS,
     Design,
-    Route,
-    Stage,
-    split_route_key,
 )
 from .references import MISCONCEPTIONS
+from .resolved import ResolvedApi, ResolvedRoute, ResolvedStage, resolve
 from .rules import RULES_BY_ID, Finding, validate
 
 
@@ -146,11 +144,15 @@ def _rule_ids(name: str, value: Any) -> list[str]:
 
 @dataclass
 class _Ctx:
-    design: Design
+    """What the checks read: the resolved API, and the rule findings on the design as written."""
+
+    design: ResolvedApi
+    source: Design
+    given_findings: list[Finding] | None = None
 
     @cached_property
     def findings(self) -> list[Finding]:
-        return validate(self.design)
+        return self.given_findings if self.given_findings is not None else validate(self.source)
 
 
 Outcome = tuple[bool, str]
@@ -187,16 +189,16 @@ def _check_endpoint_type(ctx: _Ctx, p: Mapping[str, Any]) -> Outcome:
     return False, hint
 
 
-def _route_matches(route: Route, p: Mapping[str, Any]) -> bool:
+def _route_matches(route: ResolvedRoute, p: Mapping[str, Any]) -> bool:
     if "key" in p:
         return route.key == p["key"]
-    method, path = split_route_key(route.key)
+    method, path = route.method, route.path
     if "method" in p and method != p["method"]:
         return False
     return "path" not in p or _norm_path(path) == _norm_path(p["path"])
 
 
-def _route_differences(ctx: _Ctx, route: Route, p: Mapping[str, Any]) -> list[str]:
+def _route_differences(ctx: _Ctx, route: ResolvedRoute, p: Mapping[str, Any]) -> list[str]:
     """What about this route doesn't match the objective, in plain words (empty = it matches)."""
     integ = route.integration
     diffs: list[str] = []
@@ -204,12 +206,13 @@ def _route_differences(ctx: _Ctx, route: Route, p: Mapping[str, Any]) -> list[st
         diffs.append(f"its integration is {integ.kind or 'not chosen'}, not {p['integration']}")
     if "service" in p and (integ.kind != "aws" or integ.service.lower() != p["service"].lower()):
         diffs.append(f"it does not call the {p['service']} service directly")
-    if "action" in p and integ.action != p["action"]:
-        diffs.append(f"its service action is {integ.action or 'not set'}, not {p['action']}")
+    action = integ.service_target if integ.service_style == "action" else ""
+    if "action" in p and action != p["action"]:
+        diffs.append(f"its service action is {action or 'not set'}, not {p['action']}")
     if "authorization" in p and route.authorization != p["authorization"]:
         diffs.append(f"its authorization is {route.authorization}, not {p['authorization']}")
     if "authorizer_type" in p:
-        a = ctx.design.authorizer_named(route.authorizer)
+        a = ctx.design.authorizer_named(route.authorizer_name)
         if a is None or a.type != p["authorizer_type"]:
             diffs.append(f"it does not use a {p['authorizer_type']} authorizer")
     if "api_key_required" in p and route.api_key_required != p["api_key_required"]:
@@ -222,7 +225,7 @@ def _route_differences(ctx: _Ctx, route: Route, p: Mapping[str, Any]) -> list[st
         missing = [s for s in p["scopes_include"] if s not in route.scopes]
         if missing:
             diffs.append(f"it does not require the scope(s) {', '.join(missing)}")
-    if "has_request_template" in p and bool(integ.request_templates) != p["has_request_template"]:
+    if "has_request_template" in p and integ.templates_given != p["has_request_template"]:
         diffs.append("it has no request mapping template" if p["has_request_template"] else "it has a mapping template")
     return diffs
 
@@ -257,7 +260,7 @@ def _check_route(ctx: _Ctx, p: Mapping[str, Any]) -> Outcome:
     return False, hint
 
 
-def _route_misconception(ctx: _Ctx, route: Route) -> str | None:
+def _route_misconception(ctx: _Ctx, route: ResolvedRoute) -> str | None:
     """The misconception behind a rule finding on this route, if any (e.g. a mock on an HTTP API)."""
     index = next(i for i, r in enumerate(ctx.design.routes) if r is route)
     prefix = f"routes[{index}]"
@@ -313,7 +316,7 @@ def _check_cors(ctx: _Ctx, p: Mapping[str, Any]) -> Outcome:
     return _MET if not problems else (False, "CORS is configured, but " + "; ".join(problems) + ".")
 
 
-def _stage_problems(stage: Stage, p: Mapping[str, Any]) -> list[str]:
+def _stage_problems(stage: ResolvedStage, p: Mapping[str, Any]) -> list[str]:
     problems: list[str] = []
     if "canary_percent_between" in p:
         low, high = p["canary_percent_between"]
@@ -377,7 +380,7 @@ def _check_resource_policy(ctx: _Ctx, p: Mapping[str, Any]) -> Outcome:
         return _MET if not policy else (False, "The API has a resource policy; this objective needs none.")
     if not policy:
         return False, "The API has no resource policy. " + misconception_hint("private-needs-no-policy")
-    text = json.dumps(policy)
+    text = json.dumps(dict(policy))
     missing = [m for m in p.get("mentions", []) if m not in text]
     if missing:
         return False, f"The resource policy does not mention {', '.join(missing)}."
@@ -385,7 +388,7 @@ def _check_resource_policy(ctx: _Ctx, p: Mapping[str, Any]) -> Outcome:
 
 
 def _check_route_selection(ctx: _Ctx, p: Mapping[str, Any]) -> Outcome:
-    have = ctx.design.route_selection_expression
+    have = ctx.source.route_selection_expression  # as written: AWS has no default to fall back on
     if have == p["equals"]:
         return _MET
     return False, f"The route selection expression is {have or 'empty'!s}, not {p['equals']}. " + misconception_hint(
@@ -547,12 +550,17 @@ def load_objectives(raw: Any, where: str = "objectives") -> list[Objective]:
     return loaded
 
 
-def evaluate(design: Design | Mapping[str, Any], objectives: Iterable[Objective | Mapping[str, Any]]) -> list[ObjectiveResult]:
-    """Whether the design meets each objective, with a hint for each one it misses."""
+def evaluate(design: Design | Mapping[str, Any], objectives: Iterable[Objective | Mapping[str, Any]], *,
+             resolved: ResolvedApi | None = None, findings: list[Finding] | None = None) -> list[ObjectiveResult]:
+    """Whether the design meets each objective, with a hint for each one it misses.
+
+    The checks read the resolved API; rule-based checks read the findings. A caller that already
+    has either (the builder, once per request) passes them in, so nothing is computed twice.
+    """
     if not isinstance(design, Design):
         design = Design.from_dict(design)
     loaded = load_objectives(list(objectives))
-    ctx = _Ctx(design)
+    ctx = _Ctx(resolved if resolved is not None else resolve(design), design, findings)
     results = []
     for o in loaded:
         met, hint = CHECKS[o.check].run(ctx, o.params)
