@@ -57,6 +57,19 @@ def _terms(query: str) -> list[str]:
     return [term for term in re.findall(r"[\w$.-]+", query.lower()) if len(term) > 1][:10]
 
 
+_SUFFIXES = ("ing", "ed", "es", "s")
+
+
+def _stems(terms: list[str]) -> list[str]:
+    """Each term cut to a rough stem ("deploying" → "deploy"), for finding the section and marking
+    the words when PostgreSQL's stemmed search matched a form the query did not spell out."""
+    stems = []
+    for term in terms:
+        suffix = next((s for s in _SUFFIXES if term.endswith(s) and len(term) - len(s) >= 4), "")
+        stems.append(term[: len(term) - len(suffix)] if suffix else term)
+    return stems
+
+
 # --- Sections and snippets ---------------------------------------------------------------------
 
 _HEADING = re.compile(r'<h([23])\b[^>]*\bid="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
@@ -158,13 +171,13 @@ def search_lessons(query: str, limit: int = 20) -> list[Hit]:
         ranked = _postgres(lessons, query, limit)
     else:
         ranked = _portable(lessons, terms, limit)
-    hits = []
+    hits, words = [], _stems(terms)
     for lesson in ranked:
-        section = best_section(sections_of(lesson), terms)
+        section = best_section(sections_of(lesson), words)
         if section is None:
-            hits.append(Hit(lesson, "", "", snippet(lesson.search_text, terms)))
+            hits.append(Hit(lesson, "", "", snippet(lesson.search_text, words)))
         else:
-            hits.append(Hit(lesson, section.anchor, section.title, snippet(section.text, terms)))
+            hits.append(Hit(lesson, section.anchor, section.title, snippet(section.text, words)))
     return hits
 
 
@@ -175,9 +188,10 @@ def _postgres(lessons, query: str, limit: int) -> list[Lesson]:
         "search_text", weight="B", config="english"
     )
     search_query = SearchQuery(query, search_type="websearch", config="english")
+    # Filter on the match itself (@@): ts_rank gives every row a tiny positive rank, matching or not.
     return list(
-        lessons.annotate(rank=SearchRank(vector, search_query))
-        .filter(rank__gt=0.0)
+        lessons.annotate(document=vector, rank=SearchRank(vector, search_query))
+        .filter(document=search_query)
         .order_by("-rank", "module__order", "order")[:limit]
     )
 
@@ -205,7 +219,7 @@ def _portable(lessons, terms: list[str], limit: int) -> list[Lesson]:
 def search_glossary(query: str, limit: int = GLOSSARY_LIMIT) -> list[TermHit]:
     """Terms whose name or definition holds every term of the query; a match in the name first.
     A plain `icontains` on a table of a few dozen rows: the same on SQLite and PostgreSQL."""
-    terms = _terms(query.strip()[:MAX_QUERY])
+    terms = _stems(_terms(query.strip()[:MAX_QUERY]))
     if not terms:
         return []
     queryset = GlossaryTerm.objects.all()

@@ -361,6 +361,13 @@ def test_search_snippets_escape_the_text_and_mark_the_terms():
     assert "wor …" not in cut and "… ord" not in cut
 
 
+def test_search_marks_other_forms_of_a_word():
+    from courseware.search import _stems, snippet
+
+    assert _stems(["deploying", "endpoints", "api", "uses"]) == ["deploy", "endpoint", "api", "uses"]
+    assert "<mark>deploy</mark>ment" in str(snippet("Each deployment is a snapshot.", _stems(["deploying"])))
+
+
 def test_search_includes_glossary_entries(client, course):
     response = client.get(reverse("search"), {"q": "private endpoint"})
     terms = response.context["terms"]
