@@ -10,6 +10,7 @@ Everything is sanitized with nh3 after rendering: content is trusted less than c
 
 from __future__ import annotations
 
+import functools
 import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
@@ -225,6 +226,7 @@ def render_definition(text: str) -> str:
     return render_inline(text or "", _course_urls).html
 
 
+@functools.lru_cache(maxsize=1024)  # a term is linked from many lessons; render its tooltip once
 def plain_title(markdown_text: str) -> str:
     """Inline Markdown as plain text, for a title attribute (a glossary link's tooltip)."""
     return html_to_text(render_inline(markdown_text or "").html)
