@@ -10,16 +10,15 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import yaml
 from django.contrib.staticfiles import finders
 from django.templatetags.static import static
 from django.urls import reverse
 
-from . import rendering
+from . import quizfiles, rendering
+from .contentfiles import SLUG, Problems, content_files, read_yaml, split_anchor
 
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 INTERACTIVE = {"decision-helper"}
 FRONT_MATTER = re.compile(r"\A---\s*\n(.*?\n)---\s*\n", re.S)
 
@@ -80,42 +79,16 @@ class Course:
     lessons: list[LessonData] = field(default_factory=list)
     glossary: list[GlossaryData] = field(default_factory=list)
     misconceptions: list[MisconceptionData] = field(default_factory=list)
-    quizzes: list[Any] = field(default_factory=list)
+    quizzes: list[quizfiles.QuizData] = field(default_factory=list)
 
     def lesson(self, slug: str) -> LessonData | None:
         return next((lesson for lesson in self.lessons if lesson.slug == slug), None)
 
 
-class _Problems(list):
-    def add(self, path: Path | str, line: int | None, message: str) -> None:
-        where = f"{path}:{line}" if line else f"{path}"
-        self.append(f"{where}: {message}")
-
-
-def _read_yaml(path: Path, problems: _Problems) -> Any:
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        problems.add(path, mark.line + 1 if mark else None, f"invalid YAML: {getattr(error, 'problem', error)}")
-    except (OSError, UnicodeDecodeError) as error:
-        problems.add(path, None, f"cannot read: {error}")
-    return None
-
-
-def _split_anchor(reference: str) -> tuple[str, str]:
-    slug, _, anchor = reference.partition("#")
-    return slug.strip(), anchor.strip()
-
-
-def _content_files(dirs: list[Path], pattern: str) -> list[Path]:
-    return sorted(path for directory in dirs for path in Path(directory).glob(pattern))
-
-
-def _load_modules(dirs: list[Path], course: Course, problems: _Problems) -> None:
+def _load_modules(dirs: list[Path], course: Course, problems: Problems) -> None:
     order = 0
-    for path in _content_files(dirs, "modules.yaml"):
-        data = _read_yaml(path, problems)
+    for path in content_files(dirs, "modules.yaml"):
+        data = read_yaml(path, problems)
         if data is None:
             continue
         if not isinstance(data, list):
@@ -131,7 +104,7 @@ def _load_modules(dirs: list[Path], course: Course, problems: _Problems) -> None
             )
 
 
-def _parse_lesson(path: Path, problems: _Problems, module_slugs: set[str]) -> LessonData | None:
+def _parse_lesson(path: Path, problems: Problems, module_slugs: set[str]) -> LessonData | None:
     try:
         source = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
@@ -197,15 +170,15 @@ def _parse_lesson(path: Path, problems: _Problems, module_slugs: set[str]) -> Le
     )
 
 
-def _load_entries(dirs: list[Path], filename: str, fields: tuple[str, ...], what: str, make, problems: _Problems) -> list:
+def _load_entries(dirs: list[Path], filename: str, fields: tuple[str, ...], what: str, make, problems: Problems) -> list:
     """Glossary terms and misconceptions: lists of mappings with a slug, text fields and a lesson."""
     entries = []
-    for path in _content_files(dirs, filename):
-        for entry in _read_yaml(path, problems) or []:
+    for path in content_files(dirs, filename):
+        for entry in read_yaml(path, problems) or []:
             if not isinstance(entry, dict) or not all(entry.get(k) for k in fields):
                 problems.add(path, None, f"each {what} needs {', '.join(fields)}: {entry!r}")
                 continue
-            lesson, anchor = _split_anchor(str(entry.get("lesson", "")))
+            lesson, anchor = split_anchor(str(entry.get("lesson", "")))
             entries.append(make(*(str(entry[k]).strip() for k in fields), lesson, anchor))
     return entries
 
@@ -222,7 +195,7 @@ class LinkChecker:
 
     def resolve(self, scheme: str, target: str) -> tuple[str, str] | None:
         if scheme == "lesson":
-            slug, anchor = _split_anchor(target)
+            slug, anchor = split_anchor(target)
             lesson = self.lessons.get(slug)
             if lesson is None:
                 return None
@@ -239,8 +212,8 @@ class LinkChecker:
             return static(f"diagrams/{target}"), ""
         return None
 
-    def check_anchor(self, reference: str, where: str, problems: _Problems) -> None:
-        slug, anchor = _split_anchor(reference)
+    def check_anchor(self, reference: str, where: str, problems: Problems) -> None:
+        slug, anchor = split_anchor(reference)
         lesson = self.lessons.get(slug)
         if lesson is None:
             problems.append(f"{where}: links to a missing lesson {slug!r}")
@@ -250,16 +223,14 @@ class LinkChecker:
 
 def load_course(dirs: list[Path]) -> Course:
     """Parse, render and cross-check every content file. Raises ContentError on any problem."""
-    from . import quizfiles  # quizzes are checked against the lessons loaded here
-
-    problems = _Problems()
+    problems = Problems()
     course = Course()
     for directory in dirs:
         if not Path(directory).is_dir():
             problems.add(directory, None, "content directory does not exist")
     _load_modules(dirs, course, problems)
     module_slugs = {module.slug for module in course.modules}
-    for path in _content_files(dirs, "lessons/*.md"):
+    for path in content_files(dirs, "lessons/*.md"):
         lesson = _parse_lesson(path, problems, module_slugs)
         if lesson:
             course.lessons.append(lesson)
@@ -309,7 +280,7 @@ def lesson_body_offset(lesson: LessonData) -> int:
     return source.count("\n", 0, match.end()) if match else 0
 
 
-def _check_unique(items: list, kind: str, problems: _Problems) -> None:
+def _check_unique(items: list, kind: str, problems: Problems) -> None:
     seen: set[str] = set()
     for item in items:
         if item.slug in seen:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from . import rendering
+from .contentfiles import SLUG, content_files, read_yaml, split_anchor
 
 TYPES = {"single", "multiple", "true_false", "numeric", "ordering", "matching"}
 MODES = {"practice", "exam"}
@@ -66,13 +67,13 @@ def _number(value: Any) -> float | None:
 
 
 def load_quizzes(dirs: list[Path], course, links, problems) -> list[QuizData]:
-    from .content import SLUG, _content_files, _read_yaml, _split_anchor
-
+    """The quizzes, checked against the course read so far (`course`: its lessons and misconceptions;
+    `links`: content's LinkChecker, which resolves course links and checks anchors)."""
     quizzes: list[QuizData] = []
     keys: dict[str, str] = {}
     misconceptions = {item.slug for item in course.misconceptions}
-    for path in _content_files(dirs, "quizzes/*.yaml"):
-        data = _read_yaml(path, problems)
+    for path in content_files(dirs, "quizzes/*.yaml"):
+        data = read_yaml(path, problems)
         if data is None:
             continue
         if not isinstance(data, dict):
@@ -108,7 +109,7 @@ def load_quizzes(dirs: list[Path], course, links, problems) -> list[QuizData]:
             where = f"{path}: question {number}"
             if isinstance(raw, dict) and raw.get("key"):
                 where = f"{path}: question {raw['key']!r}"
-            question = _parse_question(raw, where, links, misconceptions, problems, _split_anchor)
+            question = _parse_question(raw, where, links, misconceptions, problems)
             if question is None:
                 continue
             if question.key in keys:
@@ -135,7 +136,7 @@ def _positive(value: Any, name: str, path, problems) -> int | None:
     return int(number)
 
 
-def _parse_question(raw, where, links, misconceptions, problems, split_anchor) -> QuestionData | None:
+def _parse_question(raw, where, links, misconceptions, problems) -> QuestionData | None:
     if not isinstance(raw, dict):
         problems.append(f"{where}: must be a mapping")
         return None
