@@ -341,13 +341,11 @@ def test_search_snippets_are_whole_words_without_heading_marks_and_highlighted(c
         for hit in hits:
             text = re.sub(r"</?mark>", "", str(hit.snippet)).removeprefix("… ").removesuffix(" …")
             assert " #" not in text and " ," not in text and " ." not in text and "  " not in text, (query, text)
-            words = {w.strip(".,;:()“”\"'").lower() for w in html_module.unescape(text).split()}
             full_text = html_module.unescape(hit.lesson.search_text).lower()
             first, last = html_module.unescape(text).split()[0], html_module.unescape(text).split()[-1]
             # The snippet begins and ends on a word boundary of the lesson's text.
             assert re.search(r"(^|\s)" + re.escape(first.lower()), full_text), (query, first)
             assert re.search(re.escape(last.lower()) + r"(\s|$)", full_text), (query, last)
-            assert words
             assert "<mark>" in str(hit.snippet), (query, hit.url)
 
 
