@@ -185,3 +185,26 @@ def test_practitioner_lessons_of_part_b_cite_aws_documentation(parsed, slug):
     assert "](https://docs.aws.amazon.com/" in body, f"{slug} should link AWS documentation"
     if slug == "cost":
         assert "](https://aws.amazon.com/api-gateway/pricing/)" in body and "checked on" in body.lower()
+
+
+def test_every_decision_helper_link_resolves(parsed):
+    from itertools import chain, combinations
+
+    from courseware import decide
+
+    needs = sorted(decide.NEEDS)
+    every_set = chain.from_iterable(combinations(needs, n) for n in range(len(needs) + 1))
+    sets = [set(s) for s in every_set]
+    seen = set()
+    for protocol in decide.PROTOCOLS:
+        for clients in decide.CLIENTS:
+            for priority in decide.PRIORITIES:
+                for chosen in sets:
+                    rec = decide.recommend(protocol, clients, chosen, priority)
+                    seen |= {reason.lesson for reason in rec.reasons + rec.cautions}
+    for reference in sorted(seen):
+        slug, _, anchor = reference.partition("#")
+        lesson = parsed.lesson(slug)
+        assert lesson is not None, reference
+        assert not anchor or anchor in {section["id"] for section in lesson.toc}, reference
+    assert {"observability", "websocket-in-depth", "cost"} <= {ref.partition("#")[0] for ref in seen}
