@@ -10,8 +10,6 @@ table the rules run on.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Any, Callable
 
 from django import forms
 
@@ -480,83 +478,41 @@ def apply_stages(design: Design, rows: list[dict]) -> None:
         plan.stages = [s.name for s in stages]
 
 
-# --- The steps, in order ------------------------------------------------------------------------------------------
+# --- Importing an OpenAPI document ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class StepSpec:
-    id: str
-    title: str
-    # location prefixes (of rules' findings) that belong to this step
-    locations: tuple[str, ...]
+class ImportForm(forms.Form):
+    """The import page: a pasted document or an uploaded file (the file wins), and the API type."""
 
+    document = forms.CharField(required=False, strip=False, max_length=documents.MAX_DOCUMENT_BYTES)
+    file = forms.FileField(required=False)
+    api_type = forms.ChoiceField(required=False, choices=[("", "Decide from the document"), ("rest", "REST API"),
+                                                          ("http", "HTTP API")])
 
-STEPS = (
-    StepSpec("api", "API type", ("name", "description", "version", "api_type", "tags")),
-    StepSpec("endpoint", "Endpoint", ("endpoint", "clients")),
-    StepSpec("routes", "Routes", ("route_selection_expression", "routes", "routes[].key")),
-    StepSpec("integrations", "Integrations", ("routes[].integration",)),
-    StepSpec("security", "Security", ("routes[].authorization", "routes[].authorizer", "routes[].scopes",
-                                      "routes[].api_key_required", "routes[].request_validator", "authorizers",
-                                      "api_key", "usage_plans", "cors", "resource_policy", "request_validators")),
-    StepSpec("stages", "Stages", ("stages",)),
-)
-STEP_IDS = tuple(step.id for step in STEPS)
+    def clean_file(self) -> str | None:
+        upload = self.cleaned_data.get("file")
+        if upload is None:
+            return None
+        if upload.size > documents.MAX_DOCUMENT_BYTES:
+            raise forms.ValidationError("That file is larger than 6 MB, the most API Gateway imports.")
+        try:
+            return upload.read().decode("utf-8")
+        except UnicodeDecodeError:
+            raise forms.ValidationError("That file is not UTF-8 text. Upload an OpenAPI document in JSON or YAML.") from None
 
+    def clean(self) -> dict:
+        data = super().clean()
+        text = data.get("file") or data.get("document") or ""
+        if self.errors:
+            return data
+        if len(text.encode("utf-8", "surrogatepass")) > documents.MAX_DOCUMENT_BYTES:
+            raise forms.ValidationError("That document is larger than 6 MB, the most API Gateway imports.")
+        if not text.strip():
+            raise forms.ValidationError("Paste an OpenAPI document or choose a file.")
+        data["text"] = text
+        return data
 
-def step_of(location: str) -> str:
-    """Which builder step shows a finding at this location (e.g. "routes[2].integration.timeout_ms")."""
-    import re
-
-    generic = re.sub(r"\[\d+\]", "[]", location or "")
-    best, length = "api", -1
-    for step in STEPS:
-        for prefix in step.locations:
-            if (generic == prefix or generic.startswith(prefix + ".") or generic.startswith(prefix + "[")
-                    or generic.startswith(prefix)) and len(prefix) > length:
-                best, length = step.id, len(prefix)
-    return best
-
-
-_FIELD_IDS = (
-    # (pattern over a finding's location, the builder input's id); first match wins
-    (r"^(name|description|version|api_type)$", r"id_\1"),
-    (r"^tags(\..*)?$", "id_tags"),
-    (r"^endpoint_types.*$", "id_endpoint_type_0"),
-    (r"^clients$", "id_clients_0"),
-    (r"^route_selection_expression$", "id_route_selection_expression"),
-    (r"^routes\[(\d+)\]\.key$", r"id_routes-\1-key"),
-    (r"^routes\[(\d+)\]\.integration\.(lambda_arn|uri)$", r"id_integrations-\1-target"),
-    (r"^routes\[(\d+)\]\.integration\.request_templates.*$", r"id_integrations-\1-request_template"),
-    (r"^routes\[(\d+)\]\.integration\.(kind|timeout_ms|payload_format_version|service|action|subtype|role_arn|connection_id)$",
-     r"id_integrations-\1-\2"),
-    (r"^routes\[(\d+)\]\.integration.*$", r"id_integrations-\1-kind"),
-    (r"^routes\[(\d+)\]\.(authorization|authorizer|scopes|api_key_required|request_validator)$", r"id_security-\1-\2"),
-    (r"^authorizers\[(\d+)\]\.(name|type|lambda_arn|identity_sources|ttl_seconds|user_pool_arns|issuer|audience)$",
-     r"id_authorizers-\1-\2"),
-    (r"^authorizers\[(\d+)\].*$", r"id_authorizers-\1-name"),
-    (r"^cors\.allow_credentials$", "id_cors_credentials"),
-    (r"^cors\.allow_origins.*$", "id_cors_origins"),
-    (r"^cors\.max_age$", "id_cors_max_age"),
-    (r"^cors.*$", "id_cors_enabled"),
-    (r"^resource_policy$", "id_resource_policy"),
-    (r"^request_validators.*$", "id_validator_name"),
-    (r"^usage_plans.*$", "id_usage_plan"),
-    (r"^stages\[(\d+)\]\.canary.*$", r"id_stages-\1-canary_percent"),
-    (r"^stages\[(\d+)\]\.variables.*$", r"id_stages-\1-variables"),
-    (r"^stages\[(\d+)\]\.(name|throttle_rate|throttle_burst|cache_enabled|cache_size|cache_ttl|logging_level|auto_deploy|waf_web_acl_arn)$",
-     r"id_stages-\1-\2"),
-)
-
-
-def field_id(location: str) -> str:
-    """The id of the builder input a finding is about, so the finding can link straight to it."""
-    import re
-
-    for pattern, replacement in _FIELD_IDS:
-        if re.match(pattern, location or ""):
-            return re.sub(pattern, replacement, location)
-    return ""
-
-
-Builder = Callable[..., Any]
+    def first_error(self) -> str:
+        for problems in self.errors.values():
+            return str(problems[0])
+        return ""

@@ -8,6 +8,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
+
+from courseware.events import Obj, Verb, record
+from courseware.models import LearningEvent
 
 from .apigw import documents
 from .apigw.model import Design, DesignError
@@ -78,3 +82,47 @@ class LabAttempt(models.Model):
             log.warning("lab attempt %s has a design the model no longer reads: %s", self.pk, first)
             return Design(), [f"This design could not be read ({documents.printable(str(first))}); "
                               "the builder starts it afresh."]
+
+    # --- The builder's rules for an attempt ---------------------------------------------------------
+
+    def restart(self, api_type: str) -> None:
+        """Start the lab afresh: an empty design of the scenario's API type, nothing met."""
+        self.design = Design(api_type=api_type).to_dict()
+        self.step, self.objectives_met, self.completed_at = "api", [], None
+        self.rule_ids, self.error_count = [], 0
+        self.save()
+
+    def is_stale(self, token: str, seq: int, *, autosave: bool) -> bool:
+        """True when this edit comes from a page that has already saved a newer one (an autosave
+        overtaken by the learner's own submit, or a retried request). An autosave carrying the
+        same edit number as the last save is a repeat; a submit of it is the learner's intent."""
+        if not token or token != self.save_token:
+            return False
+        return seq <= self.save_seq if autosave else seq < self.save_seq
+
+    def save_design(self, design: Design, step: str, edit: tuple[str, int], analysis, actor) -> None:
+        """Store the design as of this edit and log what the analysis shows (the caller holds the row lock)."""
+        self.design = design.to_dict()
+        self.step = step
+        self.save_token, self.save_seq = edit
+        self.record_analysis(actor, analysis, step)
+        self.save()
+
+    def record_analysis(self, actor, analysis, step: str) -> None:
+        """The learning events the dashboard reads: the rules this design breaks (when that set
+        changes, not on every keystroke: a class of hundreds autosaving must not flood the log), each
+        objective the first time it is met, and the lab completed."""
+        lab = Obj.lab(self.scenario)
+        if analysis.rule_ids != self.rule_ids or step == "import":
+            record(actor, Verb.VALIDATED, lab, {"step": step, "rules": analysis.rule_ids, "errors": analysis.errors,
+                                                "misconceptions": analysis.misconceptions})
+            self.rule_ids = analysis.rule_ids
+        for objective_id in sorted(set(analysis.met_ids) - set(self.objectives_met)):
+            objective = Obj.objective(self.scenario, objective_id)
+            if not LearningEvent.objects.filter(actor=actor, verb=Verb.MET, **objective.lookup()).exists():  # once each
+                record(actor, Verb.MET, objective)
+        self.objectives_met = analysis.met_ids
+        self.error_count = analysis.errors
+        if analysis.complete and self.completed_at is None:
+            self.completed_at = timezone.now()
+            record(actor, Verb.COMPLETED, lab, {"objectives": len(analysis.objective_results)})

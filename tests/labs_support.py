@@ -3,8 +3,8 @@ own initial values: a plain-POST walk through the builder with a scenario's refe
 
 from __future__ import annotations
 
-from labs import views
 from labs.apigw.model import Design
+from labs.builder import BoundStep
 
 
 def _value(value) -> str | None:
@@ -20,7 +20,7 @@ def _value(value) -> str | None:
 
 
 def post_data(step: str, design: Design) -> dict[str, str]:
-    bound = views._bind(step, design)
+    bound = BoundStep.of(step, design).parts
     data: dict[str, str] = {}
     for part in bound.values():
         if hasattr(part, "forms"):

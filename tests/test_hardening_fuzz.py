@@ -19,7 +19,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from labs.apigw import cli
-from labs.forms import STEP_IDS
+from labs.builder import STEP_IDS
 from labs.models import LabAttempt
 
 from .labs_support import post_data

@@ -10,10 +10,10 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
 from courseware.models import LearningEvent
-from labs import views
+from labs import catalog
 from labs.apigw.model import Design
 from labs.apigw.objectives import evaluate
-from labs.forms import STEP_IDS
+from labs.builder import STEP_IDS
 from labs.models import LabAttempt
 
 from .labs_support import post_data
@@ -56,14 +56,14 @@ def test_starting_twice_resumes_the_same_design(learner_client, course):
 @pytest.mark.parametrize("slug", SCENARIOS)
 def test_a_whole_lab_by_plain_posts_meets_every_objective(learner_client, learner, course, slug):
     attempt = start(learner_client, slug)
-    solution = views._scenarios()[slug].reference_solution
+    solution = catalog.scenarios()[slug].reference_solution
     for step in STEP_IDS:
         # Each step's form is filled from the solution as it stands after the earlier steps.
         response = learner_client.post(builder(attempt, step), post_data(step, solution))
         assert response.status_code == 302, response.content.decode()[-2000:]
     attempt.refresh_from_db()
     design = Design.from_dict(attempt.design)
-    results = evaluate(design, views._scenarios()[slug].objectives)
+    results = evaluate(design, catalog.scenarios()[slug].objectives)
     assert all(r.met for r in results), [(r.id, r.hint) for r in results if not r.met]
     assert attempt.completed_at is not None
     assert LearningEvent.objects.filter(actor=learner, verb="completed", object_type="lab", object_id=slug).exists()
@@ -90,7 +90,7 @@ def test_leaving_a_field_saves_the_draft_and_shows_findings(learner_client, lear
 
 def test_a_value_the_form_cannot_read_is_explained_and_nothing_is_lost(learner_client, course):
     attempt = start(learner_client, "rest-order-service")
-    solution = views._scenarios()["rest-order-service"].reference_solution
+    solution = catalog.scenarios()["rest-order-service"].reference_solution
     for step in ("api", "endpoint", "routes"):
         learner_client.post(builder(attempt, step), post_data(step, solution))
     attempt.refresh_from_db()
@@ -107,7 +107,7 @@ def test_a_value_the_form_cannot_read_is_explained_and_nothing_is_lost(learner_c
 
 def test_broken_resource_policy_json_names_the_line(learner_client, course):
     attempt = start(learner_client, "private-api")
-    solution = views._scenarios()["private-api"].reference_solution
+    solution = catalog.scenarios()["private-api"].reference_solution
     for step in ("api", "endpoint", "routes", "integrations"):
         learner_client.post(builder(attempt, step), post_data(step, solution))
     data = post_data("security", solution)
@@ -138,7 +138,7 @@ def test_hints_reveal_in_order(learner_client, course):
 
 def test_exports_download_with_a_file_name(learner_client, course):
     attempt = start(learner_client, "http-jwt-cors")
-    solution = views._scenarios()["http-jwt-cors"].reference_solution
+    solution = catalog.scenarios()["http-jwt-cors"].reference_solution
     for step in STEP_IDS:
         learner_client.post(builder(attempt, step), post_data(step, solution))
     for name in ("openapi.yaml", "openapi.json", "cloudformation.yaml", "client.js", "client.py", "design.json"):
@@ -241,7 +241,7 @@ def test_apigw_command_validates_and_exports(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "endpoint.private-rest-only" in out and "integration.http-api-no-mock" in out
     good = tmp_path / "good.json"
-    good.write_text(json.dumps(views._scenarios()["http-jwt-cors"].reference_solution.to_dict()))
+    good.write_text(json.dumps(catalog.scenarios()["http-jwt-cors"].reference_solution.to_dict()))
     call_command("apigw", "validate", str(good), "--format", "json")
     assert json.loads(capsys.readouterr().out)["summary"]["error"] == 0
     out_file = tmp_path / "template.yaml"
@@ -278,7 +278,7 @@ def test_every_lab_a_lesson_or_a_rule_points_to_exists(client, course):
     from courseware.models import Lesson
     from labs.apigw.rules import RULES
 
-    labs = set(views._scenarios())
+    labs = set(catalog.scenarios())
     for lesson in Lesson.objects.published():
         assert set(lesson.labs) <= labs, lesson.slug
         for slug in lesson.labs:
@@ -287,13 +287,13 @@ def test_every_lab_a_lesson_or_a_rule_points_to_exists(client, course):
     for rule in RULES:
         slug, _, anchor = rule.lesson.partition("#")
         assert slug in sections and (not anchor or anchor in sections[slug]), (rule.id, rule.lesson)
-    for scenario in views._scenarios().values():
+    for scenario in catalog.scenarios().values():
         assert set(scenario.lessons) <= set(sections), scenario.slug
 
 
 def test_tags_request_validators_and_waf_round_trip_through_the_forms(learner_client, course):
     attempt = start(learner_client, "rest-order-service")
-    design = views._scenarios()["rest-order-service"].reference_solution
+    design = catalog.scenarios()["rest-order-service"].reference_solution
     design = Design.from_dict({
         **design.to_dict(),
         "tags": {"team": "orders"},
@@ -326,7 +326,7 @@ def test_every_rule_location_maps_to_an_input_the_builder_renders(learner_client
     """A finding's "Go to the field" link must point at an input that exists on its step's page."""
     import sys
 
-    from labs.forms import field_id, step_of
+    from labs.builder import field_id, step_of
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from apigw import test_rules as cases  # the failing design of every rule

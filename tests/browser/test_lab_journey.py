@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from labs import views
+from labs import catalog
 from labs.models import LabAttempt
 from tests.factories import PASSWORD, make_user
 
@@ -53,7 +53,7 @@ def test_build_the_notes_api_lab_step_by_step(page, course):
     assert_accessible(page)
 
     # The rest of the design, step by step, from the lab's reference solution.
-    solution = views._scenarios()["http-jwt-cors"].reference_solution
+    solution = catalog.scenarios()["http-jwt-cors"].reference_solution
     arn = solution.routes[0].integration.lambda_arn
     page.wait_for_url("**/integrations/")
     for index in range(4):

@@ -1,0 +1,269 @@
+"""The guided builder, described once: its six steps (title, forms, how each binds from and applies to
+a design, which findings and inputs belong to it) and the analysis of a design that every builder
+page shows.
+
+Views translate a request into these calls and render the result; the forms live in ``forms.py``;
+what a design means to AWS comes from ``apigw.resolved``. A new step is one ``Step`` in ``STEPS``
+plus its template in ``templates/labs/steps/<id>.html``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from django import forms as django_forms
+
+from . import forms
+from .apigw import rules
+from .apigw.model import Design
+from .apigw.objectives import ObjectiveResult, evaluate
+from .apigw.resolved import ResolvedApi, resolve
+from .apigw.rules import Finding
+from .apigw.scenarios import STEP_IDS as SCENARIO_STEP_IDS, Scenario
+
+Form = django_forms.Form | django_forms.BaseFormSet
+Parts = dict[str, Form]
+
+
+# --------------------------------------------------------------------------------------------------
+# Binding the forms of one step
+# --------------------------------------------------------------------------------------------------
+
+
+def _initial(data, make: Callable[[Design], Any], design: Design):
+    """Bound forms get no ``initial``: a formset treats an extra row equal to its initial value as
+    unchanged (and drops it), and the design may have moved on since the page was rendered."""
+    return None if data is not None else make(design)
+
+
+def _bind_api(design: Design, data) -> Parts:
+    return {"form": forms.ApiForm(data, initial=_initial(data, forms.ApiForm.initial_from, design))}
+
+
+def _bind_endpoint(design: Design, data) -> Parts:
+    return {"form": forms.EndpointForm(data, initial=_initial(data, forms.EndpointForm.initial_from, design),
+                                       api_type=design.api_type)}
+
+
+def _bind_routes(design: Design, data) -> Parts:
+    return {"form": forms.RoutesForm(data, initial=_initial(data, forms.RoutesForm.initial_from, design)),
+            "formset": forms.RouteFormSet(data, initial=_initial(data, forms.routes_initial, design), prefix="routes")}
+
+
+def _bind_integrations(design: Design, data) -> Parts:
+    return {"formset": forms.IntegrationFormSet(data, initial=_initial(data, forms.integrations_initial, design),
+                                                prefix="integrations", form_kwargs={"api_type": design.api_type})}
+
+
+def _bind_security(design: Design, data) -> Parts:
+    main, routes, authorizers = forms.security_initial(design) if data is None else (None, None, None)
+    api = design.api_type
+    return {"form": forms.SecurityForm(data, initial=main),
+            "formset": forms.RouteSecurityFormSet(data, initial=routes, prefix="security", form_kwargs={"api_type": api}),
+            "authorizers": forms.AuthorizerFormSet(data, initial=authorizers, prefix="authorizers",
+                                                   form_kwargs={"api_type": api})}
+
+
+def _bind_stages(design: Design, data) -> Parts:
+    return {"formset": forms.StageFormSet(data, initial=_initial(data, forms.stages_initial, design), prefix="stages")}
+
+
+def _rows(part: Form) -> list[dict]:
+    return [f.cleaned_data for f in part.forms]
+
+
+def _apply_security(design: Design, parts: Parts) -> None:
+    forms.apply_security(design, parts["form"].cleaned_data, _rows(parts["formset"]), _rows(parts["authorizers"]))
+
+
+# --------------------------------------------------------------------------------------------------
+# The steps
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    title: str
+    #: location prefixes (of rules' findings) that this step shows
+    locations: tuple[str, ...]
+    bind: Callable[[Design, Any], Parts] = field(repr=False)
+    apply: Callable[[Design, Parts], None] = field(repr=False)
+    #: (pattern over a finding's location, the id of the input it is about); first match wins
+    field_ids: tuple[tuple[str, str], ...] = ()
+
+
+STEPS: tuple[Step, ...] = (
+    Step("api", "API type", ("name", "description", "version", "api_type", "tags"), _bind_api,
+         lambda d, p: forms.ApiForm.apply(d, p["form"].cleaned_data),
+         ((r"^(name|description|version|api_type)$", r"id_\1"), (r"^tags(\..*)?$", "id_tags"))),
+    Step("endpoint", "Endpoint", ("endpoint", "clients"), _bind_endpoint,
+         lambda d, p: forms.EndpointForm.apply(d, p["form"].cleaned_data),
+         ((r"^endpoint_types.*$", "id_endpoint_type_0"), (r"^clients$", "id_clients_0"))),
+    Step("routes", "Routes", ("route_selection_expression", "routes", "routes[].key"), _bind_routes,
+         lambda d, p: forms.apply_routes(d, p["form"].cleaned_data, _rows(p["formset"])),
+         ((r"^route_selection_expression$", "id_route_selection_expression"),
+          (r"^routes\[(\d+)\]\.key$", r"id_routes-\1-key"))),
+    Step("integrations", "Integrations", ("routes[].integration",), _bind_integrations,
+         lambda d, p: forms.apply_integrations(d, _rows(p["formset"])),
+         ((r"^routes\[(\d+)\]\.integration\.(lambda_arn|uri)$", r"id_integrations-\1-target"),
+          (r"^routes\[(\d+)\]\.integration\.request_templates.*$", r"id_integrations-\1-request_template"),
+          (r"^routes\[(\d+)\]\.integration\.(kind|timeout_ms|payload_format_version|service|action|subtype|role_arn|"
+           r"connection_id)$", r"id_integrations-\1-\2"),
+          (r"^routes\[(\d+)\]\.integration.*$", r"id_integrations-\1-kind"))),
+    Step("security", "Security",
+         ("routes[].authorization", "routes[].authorizer", "routes[].scopes", "routes[].api_key_required",
+          "routes[].request_validator", "authorizers", "api_key", "usage_plans", "cors", "resource_policy",
+          "request_validators"), _bind_security, _apply_security,
+         ((r"^routes\[(\d+)\]\.(authorization|authorizer|scopes|api_key_required|request_validator)$",
+           r"id_security-\1-\2"),
+          (r"^authorizers\[(\d+)\]\.(name|type|lambda_arn|identity_sources|ttl_seconds|user_pool_arns|issuer|audience)$",
+           r"id_authorizers-\1-\2"),
+          (r"^authorizers\[(\d+)\].*$", r"id_authorizers-\1-name"),
+          (r"^cors\.allow_credentials$", "id_cors_credentials"), (r"^cors\.allow_origins.*$", "id_cors_origins"),
+          (r"^cors\.max_age$", "id_cors_max_age"), (r"^cors.*$", "id_cors_enabled"),
+          (r"^resource_policy$", "id_resource_policy"), (r"^request_validators.*$", "id_validator_name"),
+          (r"^usage_plans.*$", "id_usage_plan"))),
+    Step("stages", "Stages", ("stages",), _bind_stages,
+         lambda d, p: forms.apply_stages(d, _rows(p["formset"])),
+         ((r"^stages\[(\d+)\]\.canary.*$", r"id_stages-\1-canary_percent"),
+          (r"^stages\[(\d+)\]\.variables.*$", r"id_stages-\1-variables"),
+          (r"^stages\[(\d+)\]\.(name|throttle_rate|throttle_burst|cache_enabled|cache_size|cache_ttl|logging_level|"
+           r"auto_deploy|waf_web_acl_arn)$", r"id_stages-\1-\2"))),
+)
+STEP_IDS = tuple(step.id for step in STEPS)
+# Scenario files (plain Python, no Django) name the same steps; the two lists must not drift.
+assert STEP_IDS == SCENARIO_STEP_IDS, "labs.builder.STEPS and apigw.scenarios.STEP_IDS differ"
+STEPS_BY_ID: Mapping[str, Step] = {step.id: step for step in STEPS}
+_FIELD_IDS = tuple((re.compile(pattern), replacement) for step in STEPS for pattern, replacement in step.field_ids)
+
+
+def step_of(location: str) -> str:
+    """Which builder step shows a finding at this location (e.g. "routes[2].integration.timeout_ms")."""
+    generic = re.sub(r"\[\d+\]", "[]", location or "")
+    best, length = "api", -1
+    for step in STEPS:
+        for prefix in step.locations:
+            if generic.startswith(prefix) and len(prefix) > length:
+                best, length = step.id, len(prefix)
+    return best
+
+
+def field_id(location: str) -> str:
+    """The id of the builder input a finding is about, so the finding can link straight to it."""
+    for pattern, replacement in _FIELD_IDS:
+        if pattern.match(location or ""):
+            return pattern.sub(replacement, location)
+    return ""
+
+
+@dataclass
+class BoundStep:
+    """The forms of one step, bound to a POST or filled from the design."""
+
+    step: Step
+    parts: Parts
+
+    @classmethod
+    def of(cls, step_id: str, design: Design, data=None) -> BoundStep:
+        step = STEPS_BY_ID[step_id]
+        return cls(step, step.bind(design, data))
+
+    @property
+    def is_bound(self) -> bool:
+        return any(getattr(part, "is_bound", False) for part in self.parts.values())
+
+    def is_valid(self) -> bool:
+        return all(part.is_valid() for part in self.parts.values())
+
+    def apply(self, design: Design) -> None:
+        self.step.apply(design, self.parts)
+
+    def errors(self) -> list[str]:
+        """Form-level problems (a word where a number belongs, broken JSON), as plain sentences."""
+        errors: list[str] = []
+        for part in self.parts.values():
+            rows = part.forms if hasattr(part, "forms") else [part]
+            for index, form in enumerate(rows):
+                for name, problems in form.errors.items():
+                    label = (form.fields[name].label or name.replace("_", " ").capitalize()) if name in form.fields else ""
+                    row = f"row {index + 1}: " if hasattr(part, "forms") else ""
+                    errors.extend(f"{row}{label}: {problem}" if label else f"{row}{problem}" for problem in problems)
+            if hasattr(part, "non_form_errors"):
+                errors.extend(part.non_form_errors())
+        return errors
+
+
+# --------------------------------------------------------------------------------------------------
+# What a builder page shows about a design: computed once per request
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Analysis:
+    """The rules' findings on the design as written and the objectives checked on the resolved API."""
+
+    design: Design
+    scenario: Scenario | None
+
+    @cached_property
+    def resolved(self) -> ResolvedApi:
+        return resolve(self.design)
+
+    @cached_property
+    def findings(self) -> list[Finding]:
+        return rules.validate(self.design)
+
+    @cached_property
+    def objective_results(self) -> list[ObjectiveResult]:
+        if self.scenario is None:
+            return []
+        return evaluate(self.design, self.scenario.objectives, resolved=self.resolved, findings=self.findings)
+
+    @cached_property
+    def findings_by_step(self) -> dict[str, list[Finding]]:
+        by_step: dict[str, list[Finding]] = {step.id: [] for step in STEPS}
+        for finding in self.findings:
+            by_step[step_of(finding.location)].append(finding)
+        return by_step
+
+    @property
+    def errors(self) -> int:
+        return sum(f.severity == "error" for f in self.findings)
+
+    @property
+    def step_errors(self) -> dict[str, int]:
+        return {step: sum(f.severity == "error" for f in found) for step, found in self.findings_by_step.items()}
+
+    @property
+    def objectives_met(self) -> int:
+        return sum(r.met for r in self.objective_results)
+
+    @property
+    def rule_ids(self) -> list[str]:
+        """The rules the design breaks (tips aside), as the learning log records them."""
+        return sorted({f.rule_id for f in self.findings if f.severity != "tip"})
+
+    @property
+    def misconceptions(self) -> list[str]:
+        return sorted({f.misconception for f in self.findings if f.misconception})
+
+    @property
+    def met_ids(self) -> list[str]:
+        return sorted(r.id for r in self.objective_results if r.met)
+
+    @property
+    def complete(self) -> bool:
+        results = self.objective_results
+        return bool(results) and all(r.met for r in results) and not self.errors
+
+    def context(self) -> dict[str, Any]:
+        return {
+            "findings": self.findings, "findings_by_step": self.findings_by_step, "errors": self.errors,
+            "step_errors": self.step_errors, "objective_results": self.objective_results,
+            "objectives_met": self.objectives_met,
+        }
