@@ -208,3 +208,161 @@ def test_every_decision_helper_link_resolves(parsed):
         assert lesson is not None, reference
         assert not anchor or anchor in {section["id"] for section in lesson.toc}, reference
     assert {"observability", "websocket-in-depth", "cost"} <= {ref.partition("#")[0] for ref in seen}
+
+
+# Issue 14 part A: the lessons of custom domains, gateway responses and mapping templates must exist in the
+# practitioner module, with their quizzes.
+REQUIRED_PRACTITIONER_LESSONS_A = ["custom-domains", "errors-gateway-responses", "mapping-templates"]
+
+
+def test_the_practitioner_lessons_of_part_a_exist(parsed):
+    for slug in REQUIRED_PRACTITIONER_LESSONS_A:
+        lesson = parsed.lesson(slug)
+        assert lesson is not None, slug
+        assert lesson.module == "practitioner", slug
+    orders = [parsed.lesson(slug).order for slug in REQUIRED_PRACTITIONER_LESSONS_A]
+    assert orders == [10, 11, 12]
+
+
+# Each fact the part A lessons teach, checked against AWS's documentation (each lesson's Sources section
+# links the pages), with the phrases that teach it.
+PRACTITIONER_FACTS_A = [
+    ("edge-optimized custom domains take their ACM certificate from us-east-1, regional ones from their Region",
+     "custom-domains", ["ACM", "us-east-1", "same Region as the custom domain", "regionalDomainName",
+                        "distributionDomainName"]),
+    ("DNS: a Route 53 alias record or a CNAME to the name API Gateway gives the domain", "custom-domains",
+     ["alias record", "CNAME"]),
+    ("API mappings: longest matching path, (none) catches the rest, mapping path removed", "custom-domains",
+     ["longest matching path", "(none)", "create-api-mapping", "create-base-path-mapping"]),
+    ("multi-level mappings need a regional TLS_1_2 domain; 200 per domain; 300 characters", "custom-domains",
+     ["regional", "TLS_1_2", "200 multi-level mappings", "300 characters"]),
+    ("REST and HTTP APIs can share a regional domain, WebSocket APIs can't", "custom-domains",
+     ["REST and HTTP API stages can share one regional domain", "WebSocket API can't share"]),
+    ("disabling the default execute-api endpoint: all stages, redeploy, then 403 Forbidden", "custom-domains",
+     ["disableExecuteApiEndpoint", "all stages", "403 Forbidden", "--disable-execute-api-endpoint"]),
+    ("private custom domains: ARN with an ID, policy and managementPolicy, access associations, 50 per Region",
+     "custom-domains", ["domain name access association", "managementPolicy", "create-domain-name-access-association",
+                        "VPCE", "50 private custom domain names", "AWS RAM"]),
+    ("mutual TLS: regional domain, TLS 1.2, S3 truststore, chain of four, no revocation check, 403",
+     "custom-domains", ["truststore", "regional", "TLS 1.2", "chains can be up to four", "doesn't check revocation",
+                        "truststoreVersion", "isn't supported for private APIs"]),
+    ("backend client certificates: generated, set on the stage, valid 365 days", "custom-domains",
+     ["generate-client-certificate", "clientCertificateId", "365 days"]),
+    ("gateway responses are API Gateway's own errors and a REST API feature", "errors-gateway-responses",
+     ["gateway response", "REST API", "HTTP APIs return API Gateway's own errors as they are"]),
+    ("gateway response types and default status codes", "errors-gateway-responses",
+     ["MISSING_AUTHENTICATION_TOKEN 403", "UNAUTHORIZED 401", "ACCESS_DENIED 403", "THROTTLED 429",
+      "QUOTA_EXCEEDED 429", "INTEGRATION_TIMEOUT 504", "INTEGRATION_FAILURE 504", "BAD_REQUEST_BODY 400",
+      "DEFAULT_4XX", "DEFAULT_5XX"]),
+    ("MISSING_AUTHENTICATION_TOKEN also answers unknown methods and resources", "errors-gateway-responses",
+     ["a method or resource that doesn't exist"]),
+    ("a status code on DEFAULT_4XX changes every 4XX gateway response", "errors-gateway-responses",
+     ["changes the status of all the other 4XX responses"]),
+    ("customizing: statusCode, gatewayresponse.header.*, $context.error.* templates, then deploy",
+     "errors-gateway-responses", ["put-gateway-response", "gatewayresponse.header.", "$context.error.messageString",
+                                  "$context.error.responseType", "x-amazon-apigateway-gateway-responses",
+                                  "create-deployment"]),
+    ("CORS headers on DEFAULT_4XX and DEFAULT_5XX for browsers", "errors-gateway-responses",
+     ["Access-Control-Allow-Origin", "DEFAULT_4XX", "DEFAULT_5XX", "bypass"]),
+    ("x-amzn-ErrorType: API Gateway's error names and a Lambda proxy's own", "errors-gateway-responses",
+     ["x-amzn-ErrorType", "MissingAuthenticationTokenException", "AccessDeniedException", "X-Amzn-ErrorType"]),
+    ("what to retry: THROTTLED with backoff, not 4xx, 504 only with an idempotency key", "errors-gateway-responses",
+     ["exponential backoff and jitter", "QUOTA_EXCEEDED", "idempotency key", "No: the same request fails"]),
+    ("AWS WAF custom responses take precedence over custom gateway responses", "errors-gateway-responses",
+     ["takes precedence over a custom gateway response"]),
+    ("templates run on REST and WebSocket custom integrations; 300 KB; 1,000 iterations", "mapping-templates",
+     ["Velocity Template Language", "non-proxy", "300 KB", "1,000 iterations"]),
+    ("$input, $util, $context, $stageVariables", "mapping-templates",
+     ["$input.json(", "$input.path(", "$input.params(", "$input.body", "$util.escapeJavaScript", "$util.parseJson",
+      "$util.base64Encode", "$context.requestId", "$stageVariables"]),
+    ("$input.params searches path, then query string, then headers", "mapping-templates",
+     ["searched in the path, then the query string, then the headers"]),
+    ("status code overrides with $context.responseOverride.status, once", "mapping-templates",
+     ["$context.responseOverride.status", "set only once"]),
+    ("template chosen by Content-Type, missing means application/json; passthrough behaviors and 415",
+     "mapping-templates", ["Content-Type", "treated as `application/json`".replace("`", ""), "WHEN_NO_MATCH",
+                           "WHEN_NO_TEMPLATES", "NEVER", "415 Unsupported Media Type"]),
+    ("selection pattern: Lambda error message for Lambda custom integrations, status code otherwise",
+     "mapping-templates", ["matched against the Lambda error message", "against the HTTP status code"]),
+    ("binary media types and content handling; first Accept type; isBase64Encoded", "mapping-templates",
+     ["binaryMediaTypes", "CONVERT_TO_BINARY", "CONVERT_TO_TEXT", "first** media type".replace("**", ""),
+      "isBase64Encoded", "image~1jpeg"]),
+    ("HTTP API parameter mapping syntax; body never rewritten; reserved headers", "mapping-templates",
+     ["append:", "overwrite:path", "overwrite:statuscode", "remove:querystring.debug", "$request.body.",
+      "100 KB", "Reserved headers"]),
+    ("runnable exercises with a mock integration and test-invoke-method", "mapping-templates",
+     ["test-invoke-method", "--stage-variables", "MOCK"]),
+]
+
+
+@pytest.mark.parametrize("fact,slug,phrases", PRACTITIONER_FACTS_A, ids=[fact for fact, _, _ in PRACTITIONER_FACTS_A])
+def test_every_practitioner_fact_of_part_a_is_taught(parsed, fact, slug, phrases):
+    text = parsed.lesson(slug).text.lower()
+    missing = [phrase for phrase in phrases if phrase.lower() not in text]
+    assert not missing, f"{slug} should teach {fact!r}; missing {missing}"
+
+
+@pytest.mark.parametrize("slug", REQUIRED_PRACTITIONER_LESSONS_A)
+def test_practitioner_lessons_of_part_a_cite_aws_documentation(parsed, slug):
+    body = parsed.lesson(slug).body
+    assert re.search(r"^## Sources", body, re.M), f"{slug} needs a Sources section"
+    assert "](https://docs.aws.amazon.com/" in body, f"{slug} should link AWS documentation"
+    assert "checked against aws documentation on" in body.lower()
+
+
+@pytest.mark.parametrize("slug", REQUIRED_PRACTITIONER_LESSONS_A)
+def test_practitioner_quizzes_of_part_a_mix_types_and_name_misconceptions(parsed, slug):
+    quiz = next(q for q in parsed.quizzes if q.slug == slug)
+    assert quiz.lesson == slug and len(quiz.questions) >= 8, slug
+    assert len({q.type for q in quiz.questions}) >= 5, slug
+    named = {c.misconception for q in quiz.questions for c in q.choices if c.misconception}
+    named |= {q.misconception for q in quiz.questions if q.misconception}
+    assert len(named) >= 3, slug
+    assert all(q.anchor for q in quiz.questions), f"{slug}: every question should point to a lesson section"
+
+
+# Issue 14 part A: corrections to the first nine lessons, each checked against AWS's documentation.
+CORRECTIONS_A = [
+    ("a Lambda custom integration's selection pattern matches errorMessage, which has no quotes", "integrations",
+     [".*Invalid order.*", "errorMessage", "no quote characters", "Handle Lambda errors in API Gateway"]),
+    ("REST response streaming since 19 November 2025, any endpoint type, 15 minutes, idle timeouts",
+     "synchronous-invocation", ["19 November 2025", "responseTransferMode", "15 minutes", "edge-optimized",
+                                "30 seconds", "5 minutes"]),
+    ("an edge-optimized API can stream past 29 seconds", "endpoint-types",
+     ["19 November 2025", "STREAM", "15 minutes", "30 seconds", "ordinary (buffered) response"]),
+    ("the front door lesson names streaming beside the quota raise", "front-door",
+     ["19 November 2025", "15 minutes", "ordinary (buffered) response"]),
+    ("the feature comparison names streaming", "api-types", ["19 November 2025", "15 min", "no response streaming"]),
+    ("the design lesson names streaming", "choosing-a-design", ["November 2025", "15 minutes"]),
+    ("10 stages per API is a default quota that can be raised", "stages-deployments",
+     ["default quota is 10 stages per API", "adjustable quota"]),
+    ("10 stages per API is a default quota that can be raised (comparison)", "api-types",
+     ["default quota of 10 stages per API", "raise"]),
+    ("throttles and quotas are best-effort targets; Regional throttling; don't rely on them for cost or access",
+     "security", ["best-effort", "AWS Regional throttling", "Don't rely on a usage plan to control costs",
+                  "AWS Budgets", "then the Regional limit"]),
+    ("throttling order ends with AWS Regional throttling; targets, not ceilings", "stages-deployments",
+     ["best-effort basis", "finally AWS Regional throttling", "not guaranteed request ceilings"]),
+    ("the front door lesson doesn't promise a hard cap", "front-door", ["best-effort basis", "AWS Budgets"]),
+    ("Ruby SDK generation needs service.name", "openapi-sdk", ["service.name", "ruby.gem-name", "--sdk-type ruby"]),
+]
+
+
+@pytest.mark.parametrize("fact,slug,phrases", CORRECTIONS_A, ids=[fact for fact, _, _ in CORRECTIONS_A])
+def test_every_correction_of_part_a_is_taught(parsed, fact, slug, phrases):
+    text = parsed.lesson(slug).text.lower()
+    missing = [phrase for phrase in phrases if phrase.lower() not in text]
+    assert not missing, f"{slug} should teach {fact!r}; missing {missing}"
+
+
+def test_the_corrected_claims_are_gone(parsed):
+    integrations = parsed.lesson("integrations").text
+    assert re.search(r'\.\*"Invalid order"\.\* never does', integrations), "the quoted pattern is taught as wrong"
+    front_door = parsed.lesson("front-door").text
+    assert "instead of reaching your database" not in front_door
+    assert "up to 10 of them" not in parsed.lesson("stages-deployments").text
+    timeout = next(m for m in parsed.misconceptions if m.slug == "timeout-always-raisable")
+    assert "stream" in timeout.correction and "November 2025" in timeout.correction
+    questions = {q.key: q for quiz in parsed.quizzes for q in quiz.questions}
+    for key in ("endpoint-types-edge-timeout", "synchronous-invocation-timeout-match"):
+        assert "buffered" in questions[key].stem, f"{key}: the 29 s key holds only for buffered responses"
