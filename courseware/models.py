@@ -1,7 +1,8 @@
 """The course and the learner's record.
 
 Content models (Module, Lesson, GlossaryTerm, Misconception) are written only by
-`manage.py sync_content` from the files in CONTENT_DIRS; learner models (LessonProgress, Bookmark,
+`manage.py sync_content` from the files in CONTENT_DIRS, and the lab catalogue (Lab) by the labs app
+during that sync; learner models (LessonProgress, Bookmark,
 LearningEvent) are written by people using the site.
 """
 
@@ -11,6 +12,9 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
+
+from .events import Obj, ObjectType, Verb, record
 
 
 class Module(models.Model):
@@ -68,6 +72,15 @@ class Lesson(models.Model):
 
     def section_title(self, anchor: str) -> str:
         return next((s["title"] for s in self.toc if s["id"] == anchor), "")
+
+    @cached_property
+    def lab_entries(self) -> list[Lab]:
+        """The labs its front matter lists (`labs`) that the catalogue publishes, in that order: one
+        query, none when it lists no lab."""
+        if not self.labs:
+            return []
+        found = Lab.objects.published().in_bulk(self.labs, field_name="slug")
+        return [found[slug] for slug in self.labs if slug in found]
 
 
 class GlossaryTerm(models.Model):
@@ -128,6 +141,49 @@ class Misconception(models.Model):
         return self.slug
 
 
+class LabQuerySet(models.QuerySet):
+    def published(self) -> LabQuerySet:
+        return self.filter(published=True)
+
+    def titles(self) -> dict[str, str]:
+        """slug -> title of every lab ever registered (a lab taken off still names its old events)."""
+        return dict(self.values_list("slug", "title"))
+
+
+class Lab(models.Model):
+    """A hands-on lab of the catalogue. The labs app registers its scenarios here at sync
+    (`courseware.sync.register_labs`, on the `content_synced` signal), so courseware can name and link
+    labs, and count their events, without importing labs. A lab that leaves the catalogue is
+    unpublished, not deleted: its events still have a title."""
+
+    slug = models.SlugField(unique=True)
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True)
+    api_type = models.CharField(max_length=20, blank=True, help_text='"rest", "http" or "websocket".')
+    minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    lessons = models.ManyToManyField(Lesson, blank=True, related_name="practised_in",
+                                     help_text="The lessons the lab practises.")
+    features = models.JSONField(
+        default=list, blank=True,
+        help_text='What its reference design uses, as "group:value" tags: "endpoint:PRIVATE", '
+                  '"integration:aws", "authorizer:JWT", "feature:canary" (the decision helper reads them).',
+    )
+    order = models.PositiveIntegerField(default=0)
+    published = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = LabQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "slug"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("labs:detail", args=[self.slug])
+
+
 class LessonProgress(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lesson_progress")
     lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="progress")
@@ -165,29 +221,28 @@ class Bookmark(models.Model):
         return self.lesson.section_title(self.anchor) or self.lesson.title
 
 
+class LearningEventQuerySet(models.QuerySet):
+    def about(self, obj: Obj) -> LearningEventQuerySet:
+        """The events whose object is `obj` (an `events.Obj`)."""
+        return self.filter(**obj.lookup())
+
+
 class LearningEvent(models.Model):
     """What a learner did, shaped like an xAPI statement (actor, verb, object, result), so the
     dashboard reads one table for lessons, quizzes and labs alike, and an LMS can take it later.
 
-    `object_type`/`object_id` name what was acted on in the course's own terms
-    ("lesson"/"endpoint-types", "lab"/"private-api", "rule"/"endpoint.private-rest-only").
+    The vocabulary and the stored format of the object are `courseware.events`: write with
+    `events.record(actor, Verb.X, Obj.y(...), result)`, read the object back with `event.obj`.
     """
-
-    class Verb(models.TextChoices):
-        EXPERIENCED = "experienced"
-        COMPLETED = "completed"
-        ANSWERED = "answered"
-        ATTEMPTED = "attempted"
-        VALIDATED = "validated"
-        MET = "met"
-        DEPLOYED = "deployed"
 
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="events")
     verb = models.CharField(max_length=20, choices=Verb.choices)
-    object_type = models.CharField(max_length=30)
-    object_id = models.CharField(max_length=200)
+    object_type = models.CharField(max_length=30, choices=ObjectType.choices)
+    object_id = models.CharField(max_length=200, help_text='"<slug>" or "<slug>:<part>" (courseware/events.py).')
     result = models.JSONField(default=dict, blank=True)
     timestamp = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = LearningEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-timestamp"]
@@ -199,11 +254,16 @@ class LearningEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.actor_id} {self.verb} {self.object_type}:{self.object_id}"
 
+    @property
+    def obj(self) -> Obj:
+        """The object, parsed back from the stored columns."""
+        return Obj.parse(self.object_type, self.object_id)
+
 
 def record_event(actor, verb: str, object_type: str, object_id: str, result: dict | None = None) -> LearningEvent:
-    return LearningEvent.objects.create(
-        actor=actor, verb=verb, object_type=object_type, object_id=object_id, result=result or {}
-    )
+    """Deprecated: use `courseware.events.record(actor, Verb.X, Obj.y(...), result)`. Kept while
+    labs/views.py still calls it; the verb and object are checked against the vocabulary all the same."""
+    return record(actor, Verb(verb), Obj.parse(object_type, object_id), result)
 
 
 # --- Quizzes ---------------------------------------------------------------------------------------

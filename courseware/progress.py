@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from .models import Lesson, LessonProgress, Module, record_event
+from .events import Obj, Verb, record
+from .models import Lesson, LessonProgress, Module
 
 
 @dataclass
@@ -81,7 +82,7 @@ def record_view(user, lesson: Lesson) -> None:
     now = timezone.now()
     if not LessonProgress.objects.filter(user=user, lesson=lesson).update(last_viewed_at=now):
         LessonProgress.objects.get_or_create(user=user, lesson=lesson)
-        record_event(user, "experienced", "lesson", lesson.slug)
+        record(user, Verb.EXPERIENCED, Obj.lesson(lesson.slug))
 
 
 def set_complete(user, lesson: Lesson, complete: bool) -> LessonProgress:
@@ -89,7 +90,7 @@ def set_complete(user, lesson: Lesson, complete: bool) -> LessonProgress:
     if complete and progress.completed_at is None:
         progress.completed_at = timezone.now()
         progress.save(update_fields=["completed_at"])
-        record_event(user, "completed", "lesson", lesson.slug)
+        record(user, Verb.COMPLETED, Obj.lesson(lesson.slug))
     elif not complete and progress.completed_at is not None:
         progress.completed_at = None
         progress.save(update_fields=["completed_at"])

@@ -15,7 +15,8 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from . import grading
-from .models import Attempt, Question, Quiz, Response, ReviewItem, record_event
+from .events import Obj, Verb, record
+from .models import Attempt, Question, Quiz, Response, ReviewItem
 from .rendering import html_to_text
 
 REVIEW_SET_SIZE = 10  # questions per "Review my mistakes" attempt
@@ -170,7 +171,7 @@ def start_attempt(quiz: Quiz, user) -> Attempt:
         user=user, quiz=quiz, kind=Attempt.Kind.QUIZ, mode=quiz.mode, question_ids=question_ids,
         seed=rng.randrange(2**31), started_at=now, deadline=deadline, max_score=len(question_ids),
     )
-    record_event(user, "attempted", "quiz", quiz.slug, {"attempt": attempt.pk})
+    record(user, Verb.ATTEMPTED, Obj.quiz(quiz.slug), {"attempt": attempt.pk})
     return attempt
 
 
@@ -319,8 +320,8 @@ def _misconception_revealed(question: Question, response: Response) -> str:
 
 
 def _after_answer(attempt: Attempt, question: Question, response: Response, key) -> None:
-    record_event(
-        attempt.user, "answered", "question", question.key,
+    record(
+        attempt.user, Verb.ANSWERED, Obj.question(question.key),
         {"correct": response.correct, "score": response.score, "attempt": attempt.pk,
          "misconception": _misconception_revealed(question, response), "mode": attempt.mode},
     )
@@ -361,8 +362,8 @@ def submit(attempt: Attempt) -> Attempt:
         for response in responses:
             _update_review(attempt, response.question, response)
     if attempt.quiz_id:
-        record_event(
-            attempt.user, "completed", "quiz", attempt.quiz.slug,
+        record(
+            attempt.user, Verb.COMPLETED, Obj.quiz(attempt.quiz.slug),
             {"attempt": attempt.pk, "score": attempt.score, "max": attempt.max_score,
              "percent": attempt.percent, "passed": attempt.passed},
         )
