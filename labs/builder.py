@@ -54,16 +54,33 @@ def _bind_routes(design: Design, data) -> Parts:
             "formset": forms.RouteFormSet(data, initial=_initial(data, forms.routes_initial, design), prefix="routes")}
 
 
-def _bind_integrations(design: Design, data) -> Parts:
-    return {"formset": forms.IntegrationFormSet(data, initial=_initial(data, forms.integrations_initial, design),
-                                                prefix="integrations", form_kwargs={"api_type": design.api_type})}
+#: The integrations and security steps show this many routes at a time: a 300-route design stays quick
+#: to render and to check (each page binds and saves only its own rows).
+ROUTES_PER_PAGE = 25
 
 
-def _bind_security(design: Design, data) -> Parts:
-    main, routes, authorizers = forms.security_initial(design) if data is None else (None, None, None)
+def route_page(design: Design, offset: Any) -> slice:
+    """The routes a page shows, from an offset a request gave (clamped to a page boundary)."""
+    try:
+        start = max(0, min(int(offset), max(len(design.routes) - 1, 0)))
+    except (TypeError, ValueError):
+        start = 0
+    start -= start % ROUTES_PER_PAGE
+    return slice(start, start + ROUTES_PER_PAGE)
+
+
+def _bind_integrations(design: Design, data, page: slice) -> Parts:
+    rows = None if data is not None else forms.integrations_initial(design, page)
+    return {"formset": forms.IntegrationFormSet(data, initial=rows, prefix="integrations", offset=page.start,
+                                                form_kwargs={"api_type": design.api_type})}
+
+
+def _bind_security(design: Design, data, page: slice) -> Parts:
+    main, routes, authorizers = forms.security_initial(design, page) if data is None else (None, None, None)
     api = design.api_type
     return {"form": forms.SecurityForm(data, initial=main),
-            "formset": forms.RouteSecurityFormSet(data, initial=routes, prefix="security", form_kwargs={"api_type": api}),
+            "formset": forms.RouteSecurityFormSet(data, initial=routes, prefix="security", offset=page.start,
+                                                  form_kwargs={"api_type": api}),
             "authorizers": forms.AuthorizerFormSet(data, initial=authorizers, prefix="authorizers",
                                                    form_kwargs={"api_type": api})}
 
@@ -77,7 +94,8 @@ def _rows(part: Form) -> list[dict]:
 
 
 def _apply_security(design: Design, parts: Parts) -> None:
-    forms.apply_security(design, parts["form"].cleaned_data, _rows(parts["formset"]), _rows(parts["authorizers"]))
+    forms.apply_security(design, parts["form"].cleaned_data, _rows(parts["formset"]), _rows(parts["authorizers"]),
+                         offset=parts["formset"].offset)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -91,7 +109,7 @@ class Step:
     title: str
     #: location prefixes (of rules' findings) that this step shows
     locations: tuple[str, ...]
-    bind: Callable[[Design, Any], Parts] = field(repr=False)
+    bind: Callable[..., Parts] = field(repr=False)  # (design, data) or, for paged steps, (design, data, page)
     apply: Callable[[Design, Parts], None] = field(repr=False)
     #: (pattern over a finding's location, the id of the input it is about); first match wins
     field_ids: tuple[tuple[str, str], ...] = ()
@@ -109,7 +127,7 @@ STEPS: tuple[Step, ...] = (
          ((r"^route_selection_expression$", "id_route_selection_expression"),
           (r"^routes\[(\d+)\]\.key$", r"id_routes-\1-key"))),
     Step("integrations", "Integrations", ("routes[].integration",), _bind_integrations,
-         lambda d, p: forms.apply_integrations(d, _rows(p["formset"])),
+         lambda d, p: forms.apply_integrations(d, _rows(p["formset"]), offset=p["formset"].offset),
          ((r"^routes\[(\d+)\]\.integration\.(lambda_arn|uri)$", r"id_integrations-\1-target"),
           (r"^routes\[(\d+)\]\.integration\.request_templates.*$", r"id_integrations-\1-request_template"),
           (r"^routes\[(\d+)\]\.integration\.(kind|timeout_ms|payload_format_version|service|action|subtype|role_arn|"
@@ -136,6 +154,7 @@ STEPS: tuple[Step, ...] = (
            r"auto_deploy|waf_web_acl_arn)$", r"id_stages-\1-\2"))),
 )
 STEP_IDS = tuple(step.id for step in STEPS)
+PAGED_STEPS = frozenset({"integrations", "security"})
 # Scenario files (plain Python, no Django) name the same steps; the two lists must not drift.
 assert STEP_IDS == SCENARIO_STEP_IDS, "labs.builder.STEPS and apigw.scenarios.STEP_IDS differ"
 STEPS_BY_ID: Mapping[str, Step] = {step.id: step for step in STEPS}
@@ -153,6 +172,12 @@ def step_of(location: str) -> str:
     return best
 
 
+def route_of(location: str) -> int | None:
+    """The route a finding is about ("routes[57].integration.kind" -> 57), if any."""
+    m = re.match(r"^routes\[(\d+)\]", location or "")
+    return int(m.group(1)) if m else None
+
+
 def field_id(location: str) -> str:
     """The id of the builder input a finding is about, so the finding can link straight to it."""
     for pattern, replacement in _FIELD_IDS:
@@ -167,11 +192,20 @@ class BoundStep:
 
     step: Step
     parts: Parts
+    page: slice = field(default_factory=lambda: slice(0, None))
 
     @classmethod
-    def of(cls, step_id: str, design: Design, data=None) -> BoundStep:
+    def of(cls, step_id: str, design: Design, data=None, offset: Any = 0) -> BoundStep:
+        """The step's forms; ``offset`` picks the page of routes of a paged step (a POST carries its own)."""
         step = STEPS_BY_ID[step_id]
-        return cls(step, step.bind(design, data))
+        if step.id not in PAGED_STEPS:
+            return cls(step, step.bind(design, data))
+        page = route_page(design, data.get("route_offset") if data is not None else offset)
+        return cls(step, step.bind(design, data, page), page)
+
+    @property
+    def paged(self) -> bool:
+        return self.step.id in PAGED_STEPS
 
     @property
     def is_bound(self) -> bool:

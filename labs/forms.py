@@ -93,6 +93,18 @@ class CsvField(forms.CharField):
         return _csv(super().clean(value))
 
 
+class PagedFormSet(forms.BaseFormSet):
+    """A formset over one page of a design's routes whose rows keep the route's own index in their
+    names (``integrations-57-kind``), so a finding links to the same input on whichever page it is."""
+
+    def __init__(self, *args, offset: int = 0, **kwargs):
+        self.offset = offset
+        super().__init__(*args, **kwargs)
+
+    def add_prefix(self, index):
+        return super().add_prefix(index + self.offset if isinstance(index, int) else index)
+
+
 def _choice(options: list[str] | tuple[str, ...], labels: dict[str, str]) -> list[tuple[str, str]]:
     return [(value, labels.get(value, value)) for value in options]
 
@@ -221,12 +233,13 @@ class IntegrationForm(forms.Form):
         self.fields["kind"].required = False
 
 
-IntegrationFormSet = forms.formset_factory(IntegrationForm, extra=0, max_num=MAX_DESIGN_ROUTES, absolute_max=MAX_DESIGN_ROUTES)
+IntegrationFormSet = forms.formset_factory(IntegrationForm, formset=PagedFormSet, extra=0, max_num=MAX_DESIGN_ROUTES,
+                                          absolute_max=MAX_DESIGN_ROUTES)
 
 
-def integrations_initial(design: Design) -> list[dict]:
+def integrations_initial(design: Design, routes: slice = slice(None)) -> list[dict]:
     rows = []
-    for route in design.routes:
+    for route in design.routes[routes]:
         i = route.integration
         rows.append({
             "kind": i.kind, "target": i.lambda_arn or i.uri, "connection_id": i.connection_id,
@@ -237,8 +250,8 @@ def integrations_initial(design: Design) -> list[dict]:
     return rows
 
 
-def apply_integrations(design: Design, rows: list[dict]) -> None:
-    for route, row in zip(design.routes, rows):
+def apply_integrations(design: Design, rows: list[dict], offset: int = 0) -> None:
+    for route, row in zip(design.routes[offset:], rows):
         kind = row.get("kind", "")
         target = row.get("target", "").strip()
         integration = Integration(
@@ -278,7 +291,8 @@ class RouteSecurityForm(forms.Form):
         self.fields["authorization"].choices = _choice(rules.options_for(api_type).authorization_types, AUTH_LABELS)
 
 
-RouteSecurityFormSet = forms.formset_factory(RouteSecurityForm, extra=0, max_num=MAX_DESIGN_ROUTES, absolute_max=MAX_DESIGN_ROUTES)
+RouteSecurityFormSet = forms.formset_factory(RouteSecurityForm, formset=PagedFormSet, extra=0, max_num=MAX_DESIGN_ROUTES,
+                                             absolute_max=MAX_DESIGN_ROUTES)
 
 
 class AuthorizerForm(forms.Form):
@@ -340,7 +354,7 @@ class SecurityForm(forms.Form):
         return policy
 
 
-def security_initial(design: Design) -> tuple[dict, list[dict], list[dict]]:
+def security_initial(design: Design, routes: slice = slice(None)) -> tuple[dict, list[dict], list[dict]]:
     plan = design.usage_plans[0] if design.usage_plans else None
     validator = design.request_validators[0] if design.request_validators else None
     cors = design.cors
@@ -361,7 +375,7 @@ def security_initial(design: Design) -> tuple[dict, list[dict], list[dict]]:
     }
     routes = [{"authorization": r.authorization, "authorizer": r.authorizer, "scopes": ", ".join(r.scopes),
                "api_key_required": r.api_key_required, "request_validator": r.request_validator}
-              for r in design.routes]
+              for r in design.routes[routes]]
     authorizers = [{"name": a.name, "type": a.type, "lambda_arn": a.lambda_arn,
                     "identity_sources": ", ".join(a.identity_sources), "ttl_seconds": a.ttl_seconds,
                     "user_pool_arns": ", ".join(a.user_pool_arns), "issuer": a.issuer,
@@ -369,8 +383,8 @@ def security_initial(design: Design) -> tuple[dict, list[dict], list[dict]]:
     return main, routes, authorizers
 
 
-def apply_security(design: Design, data: dict, routes: list[dict], authorizers: list[dict]) -> None:
-    for route, row in zip(design.routes, routes):
+def apply_security(design: Design, data: dict, routes: list[dict], authorizers: list[dict], offset: int = 0) -> None:
+    for route, row in zip(design.routes[offset:], routes):
         route.authorization = row.get("authorization") or "NONE"
         route.authorizer = row.get("authorizer", "").strip()
         route.scopes = row.get("scopes", [])

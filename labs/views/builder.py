@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -17,7 +18,7 @@ from courseware.events import Obj, Verb, record
 from .. import catalog, exports
 from ..apigw import diagram, rules
 from ..apigw.model import Design, DesignError
-from ..builder import STEP_IDS, STEPS, Analysis, BoundStep, field_id
+from ..builder import ROUTES_PER_PAGE, STEP_IDS, STEPS, Analysis, BoundStep, field_id, route_of
 from ..models import LabAttempt
 from .access import get_lab_attempt_for_user
 
@@ -70,6 +71,7 @@ def _page(request: HttpRequest, attempt: LabAttempt, step: str, bound: BoundStep
     shown_hints = _hint_count(request.GET.get("hints"), 0)
     guide = next((s for s in scenario.steps if s.id == step), None) if scenario else None
     formset = bound.parts.get("formset")
+    pages = _route_pages(design, bound)
     return {
         "page_token": secrets.token_hex(8), "attempt": attempt, "design": design, "scenario": scenario,
         "step": step, "steps": STEPS, "step_index": STEP_IDS.index(step), "bound": bound.parts, "guide": guide,
@@ -77,11 +79,30 @@ def _page(request: HttpRequest, attempt: LabAttempt, step: str, bound: BoundStep
         "more_hints": bool(guide and shown_hints < len(guide.hints)),
         "form_errors": bound.errors() if bound.is_bound else [],
         "options": rules.options_for(design.api_type), "shown": _shown(design),
-        "route_rows": list(zip(design.routes, formset.forms)) if step in {"integrations", "security"} else [],
+        "route_rows": list(zip(design.routes[bound.page], formset.forms)) if bound.paged else [],
+        "route_pages": pages, "route_offset": bound.page.start or 0, "routes_per_page": ROUTES_PER_PAGE,
         "diagram_svg": diagram.render_svg(analysis.resolved),
         "exports": exports.panel(design, analysis.resolved), "export_panels": exports.PANELS, "nav": "labs",
-        "step_findings": [(f, field_id(f.location)) for f in analysis.findings_by_step[step]], **analysis.context(),
+        "step_findings": [(f, field_id(f.location), _field_page(f.location, bound)) for f in analysis.findings_by_step[step]],
+        **analysis.context(),
     }
+
+
+def _route_pages(design: Design, bound: BoundStep) -> list[tuple[int, str, bool]]:
+    """(offset, "Routes 26–50", current) for each page of a paged step; [] when one page holds them all."""
+    count = len(design.routes)
+    if not bound.paged or count <= ROUTES_PER_PAGE:
+        return []
+    return [(start, f"Routes {start + 1}–{min(start + ROUTES_PER_PAGE, count)}", start == bound.page.start)
+            for start in range(0, count, ROUTES_PER_PAGE)]
+
+
+def _field_page(location: str, bound: BoundStep) -> str:
+    """The query that opens the page holding a finding's input, when it is not the page shown."""
+    index = route_of(location)
+    if not bound.paged or index is None or bound.page.start <= index < bound.page.stop:
+        return ""
+    return f"?from={index - index % ROUTES_PER_PAGE}"
 
 
 def _save_step(request: HttpRequest, pk: int, step: str, *, autosave: bool) -> tuple[LabAttempt, BoundStep, Analysis, bool]:
@@ -113,7 +134,8 @@ def builder(request: HttpRequest, pk: int, step: str) -> HttpResponse:
             target = step if "stay" in request.POST or index + 1 == len(STEP_IDS) else STEP_IDS[index + 1]
             if target == step:
                 messages.success(request, "Saved.")
-            return redirect("labs:builder", pk=attempt.pk, step=target)
+            query = f"?from={bound.page.start}" if target == step and bound.paged and bound.page.start else ""
+            return redirect(reverse("labs:builder", args=[attempt.pk, target]) + query)
         return render(request, "labs/builder.html", _page(request, attempt, step, bound, analysis))
     design, notices = attempt.read_design()
     for notice in notices:
@@ -121,7 +143,8 @@ def builder(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     if attempt.step != step:
         LabAttempt.objects.filter(pk=attempt.pk).update(step=step)
     analysis = Analysis(design, catalog.get(attempt.scenario))
-    return render(request, "labs/builder.html", _page(request, attempt, step, BoundStep.of(step, design), analysis))
+    bound = BoundStep.of(step, design, offset=request.GET.get("from", 0))
+    return render(request, "labs/builder.html", _page(request, attempt, step, bound, analysis))
 
 
 @login_required
