@@ -97,7 +97,8 @@ def _http_routes(n: int) -> Mutation:
 CASES: dict[str, Case] = {
     "api.name-required": Case("rest", _set(None, name="  "), _set(None, name="a")),
     "api.name-too-long": Case("http", _set(None, name="x" * 129), _set(None, name="x" * 128)),
-    "api.description-too-long": Case("rest", _set(None, description="x" * 1025), _set(None, description="x" * 1024)),
+    "api.name-metrics-limit": Case("rest", _set(None, name="x" * 256), _set(None, name="x" * 255)),
+    "api.description-too-long": Case("http", _set(None, description="x" * 1025), _set(None, description="x" * 1024)),
     "design.unknown-value": Case(
         "rest", lambda d: setattr(d.routes[0], "authorization", "OAUTH"), lambda d: setattr(d.stages[0], "logging_level", "INFO")
     ),
@@ -342,7 +343,8 @@ def test_rule_fires_on_failing_design(rule_id):
     rule = RULES_BY_ID[rule_id]
     for f in hits:
         assert f.severity == rule.severity
-        assert f.message and f.location and f.label and f.source == rule.source and f.lesson == rule.lesson
+        assert f.message and f.location and f.label and f.source == rule.source_for(design.api_type)
+        assert f.lesson == rule.lesson
         assert _resolves(design, f.location), f.location
 
 
@@ -357,7 +359,7 @@ def test_rule_passes_on_near_miss(rule_id):
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
 def test_rule_metadata(rule):
     assert rule.severity in ("error", "warning", "tip")
-    assert rule.source.strip()
+    assert all(rule.source_for(t).strip() for t in rule.api_types)
     slug, _, anchor = rule.lesson.partition("#")
     assert slug in LESSON_SLUGS and anchor
     assert rule.misconception is None or rule.misconception in MISCONCEPTIONS
@@ -392,22 +394,25 @@ def _resolves(design: Design, location: str) -> bool:
 
 
 @pytest.mark.parametrize(
-    ("endpoint", "timeout", "rule_ids"),
+    ("endpoint", "kind", "timeout", "rule_ids"),
     [
-        ("EDGE", 29_001, {"integration.timeout-range"}),
-        ("EDGE", 29_000, set()),
-        ("REGIONAL", 60_000, {"integration.timeout-quota"}),
-        ("PRIVATE", 300_000, {"integration.timeout-quota"}),
-        ("REGIONAL", 300_001, {"integration.timeout-range"}),
-        ("REGIONAL", 49, {"integration.timeout-range"}),
+        ("EDGE", "lambda", 29_001, {"integration.timeout-range"}),  # buffered: edge can't raise 29 s
+        ("EDGE", "lambda_proxy", 29_001, {"integration.timeout-quota"}),  # only if the response streams
+        ("EDGE", "lambda_proxy", 900_001, {"integration.timeout-range"}),  # streaming stops at 15 minutes
+        ("EDGE", "lambda_proxy", 29_000, set()),
+        ("REGIONAL", "lambda_proxy", 60_000, {"integration.timeout-quota"}),
+        ("PRIVATE", "lambda_proxy", 300_000, {"integration.timeout-quota"}),
+        ("REGIONAL", "lambda_proxy", 300_001, {"integration.timeout-quota"}),  # AWS documents no ceiling
+        ("REGIONAL", "lambda", 300_001, {"integration.timeout-quota"}),
+        ("REGIONAL", "lambda_proxy", 49, {"integration.timeout-range"}),
     ],
 )
-def test_rest_timeouts_by_endpoint_type(endpoint, timeout, rule_ids):
+def test_rest_timeouts_by_endpoint_type(endpoint, kind, timeout, rule_ids):
     d = factory.valid("rest")
     d.endpoint_types = [endpoint]
     if endpoint == "PRIVATE":
         d.resource_policy = POLICY
-    d.routes[0].integration.timeout_ms = timeout
+    d.routes[0].integration = Integration(**factory.integration(kind, timeout_ms=timeout))
     fired = {f.rule_id for f in validate(d) if f.rule_id.startswith("integration.timeout")}
     assert fired == rule_ids
 

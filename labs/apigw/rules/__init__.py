@@ -22,7 +22,7 @@ from typing import Any
 from ..model import API_TYPES, Design, DesignError
 from ..references import MISCONCEPTIONS
 from . import api, api_keys, cors, endpoint, integrations, route_selection, routes, security, stages, validation
-from .api import MAX_DESCRIPTION, MAX_NAME, MAX_TAGS
+from .api import MAX_DESCRIPTION, MAX_METRIC_DIMENSION, MAX_NAME, MAX_TAGS
 from .core import (
     A_API,
     ALL_TYPES,
@@ -45,10 +45,23 @@ from .core import (
     route_label,
 )
 from .cors import CORS_MAX_AGE_RANGE
-from .integrations import HTTP_API_SUBTYPES, TIMEOUT_DEFAULT_MAX_MS, TIMEOUT_MIN_MS, TIMEOUT_RAISED_CEILING_MS
+from .integrations import (
+    HTTP_API_SUBTYPES,
+    STREAMING_KINDS,
+    TIMEOUT_DEFAULT_MAX_MS,
+    TIMEOUT_MIN_MS,
+    TIMEOUT_STREAMING_MAX_MS,
+)
 from .options import CORS_STYLE, FormOptions, form_options, offered_values
 from .routes import MAX_ROUTES
-from .security import AUTHORIZER_TTL_MAX, MAX_AUTHORIZERS, MAX_JWT_AUDIENCES, MAX_JWT_SCOPES, WRITE_METHODS
+from .security import (
+    AUTHORIZER_QUOTA,
+    AUTHORIZER_TTL_MAX,
+    MAX_AUTHORIZERS,
+    MAX_JWT_AUDIENCES,
+    MAX_JWT_SCOPES,
+    WRITE_METHODS,
+)
 from .stages import CACHE_SIZES, CACHE_TTL_MAX, MAX_STAGE_VARIABLES, MAX_STAGES
 
 #: The topic modules in table order.  Findings of one severity come out in this order (and, within a
@@ -84,7 +97,14 @@ def validate(design: Design | Mapping[str, Any]) -> list[Finding]:
         for hit in rule.check(ctx):
             findings.append(
                 Finding(
-                    rule.id, rule.severity, hit.message, hit.location, hit.label, rule.lesson, rule.source, rule.misconception
+                    rule.id,
+                    rule.severity,
+                    hit.message,
+                    hit.location,
+                    hit.label,
+                    rule.lesson,
+                    rule.source_for(design.api_type),
+                    rule.misconception,
                 )
             )
     findings.sort(key=lambda f: SEVERITY_ORDER[f.severity])
@@ -111,6 +131,7 @@ def misconception_for(rule_id: str) -> str | None:
 __all__ = [
     "ALL_TYPES",
     "API_LABEL",
+    "AUTHORIZER_QUOTA",
     "AUTHORIZER_TTL_MAX",
     "A_API",
     "CACHE_SIZES",
@@ -125,6 +146,7 @@ __all__ = [
     "MAX_DESCRIPTION",
     "MAX_JWT_AUDIENCES",
     "MAX_JWT_SCOPES",
+    "MAX_METRIC_DIMENSION",
     "MAX_NAME",
     "MAX_ROUTES",
     "MAX_STAGES",
@@ -134,9 +156,10 @@ __all__ = [
     "RULES",
     "RULES_BY_ID",
     "SEVERITY_ORDER",
+    "STREAMING_KINDS",
     "TIMEOUT_DEFAULT_MAX_MS",
     "TIMEOUT_MIN_MS",
-    "TIMEOUT_RAISED_CEILING_MS",
+    "TIMEOUT_STREAMING_MAX_MS",
     "TOPICS",
     "V2",
     "WRITE_METHODS",

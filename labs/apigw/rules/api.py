@@ -13,12 +13,14 @@ from ..model import (
     PASSTHROUGH_BEHAVIORS,
     QUOTA_PERIODS,
 )
-from .core import Context, Hit, Topic, authorizer_label, route_field, stage_label
+from .core import A_API, V2, Context, Hit, Topic, authorizer_label, route_field, stage_label
+from .sources import API_REFERENCE, CREATE_API, REST_WEBSOCKET_NOTES, guide, v2_api
 
 topic = Topic()
 
-MAX_NAME = 128
-MAX_DESCRIPTION = 1024
+MAX_NAME = 128  # HTTP and WebSocket APIs (CreateApi); REST API names have no documented maximum
+MAX_DESCRIPTION = 1024  # HTTP and WebSocket APIs (CreateApi)
+MAX_METRIC_DIMENSION = 255  # CloudWatch dimension values, which include a REST API's name
 MAX_TAGS = 50
 
 
@@ -26,44 +28,69 @@ MAX_TAGS = 50
     "api.name-required",
     "error",
     summary="The API has a name.",
-    source="[BOTO-V2] CreateApi.Name",
+    source=CREATE_API,
     lesson="api-types",
 )
 def name_required(ctx: Context) -> Iterator[Hit]:
     if not ctx.design.name.strip():
-        yield Hit("name", "API name", "The API has no name. Give it a name of 1 to 128 characters.")
+        length = "" if ctx.api == "rest" else f" of 1 to {MAX_NAME} characters"
+        yield Hit("name", "API name", f"The API has no name, and AWS requires one. Give it a name{length}.")
 
 
 @topic.rule(
     "api.name-too-long",
     "error",
-    summary="API name at most 128 characters.",
-    source="[BOTO-V2] CreateApi.Name; [NOTES] (REST cap recommended)",
+    summary="HTTP and WebSocket API names: at most 128 characters.",
+    source=v2_api("apis"),
     lesson="quotas",
+    api_types=V2,
 )
 def name_too_long(ctx: Context) -> Iterator[Hit]:
     if len(ctx.design.name) > MAX_NAME:
         yield Hit(
             "name",
             "API name",
-            f"The API name is {len(ctx.design.name)} characters long; shorten it to {MAX_NAME} or fewer.",
+            f"The API name is {len(ctx.design.name)} characters long; {A_API[ctx.api]} API's name can have at most "
+            f"{MAX_NAME}. Shorten it.",
+        )
+
+
+@topic.rule(
+    "api.name-metrics-limit",
+    "warning",
+    summary="REST API names past 255 characters exceed CloudWatch's dimension limit.",
+    source=REST_WEBSOCKET_NOTES,
+    lesson="logging",
+    api_types=frozenset({"rest"}),
+)
+def name_metrics_limit(ctx: Context) -> Iterator[Hit]:
+    # AWS documents no maximum for a REST API's name, only that metrics dimensions (the API name is one)
+    # are limited to 255 characters.
+    if len(ctx.design.name) > MAX_METRIC_DIMENSION:
+        yield Hit(
+            "name",
+            "API name",
+            f"The API name is {len(ctx.design.name)} characters long. CloudWatch limits metric dimension values, "
+            f"and the API name is one, to {MAX_METRIC_DIMENSION} characters, so this API's metrics may not work as "
+            f"expected. Keep the name to {MAX_METRIC_DIMENSION} characters or fewer.",
         )
 
 
 @topic.rule(
     "api.description-too-long",
     "error",
-    summary="Description at most 1024 characters.",
-    source="[BOTO-V2]",
+    summary="HTTP and WebSocket API descriptions: at most 1024 characters.",
+    source=v2_api("apis"),
     lesson="quotas",
+    api_types=V2,
 )
 def description_too_long(ctx: Context) -> Iterator[Hit]:
     if len(ctx.design.description) > MAX_DESCRIPTION:
         yield Hit(
             "description",
             "API description",
-            f"The description is {len(ctx.design.description)} characters long; "
-            f"shorten it to {MAX_DESCRIPTION} or fewer.",
+            f"The description is {len(ctx.design.description)} characters long; AWS allows at most "
+            f"{MAX_DESCRIPTION}. Shorten it.",
         )
 
 
@@ -71,7 +98,7 @@ def description_too_long(ctx: Context) -> Iterator[Hit]:
     "design.unknown-value",
     "error",
     summary="Enumerated AWS values are ones AWS knows.",
-    source="[BOTO-V1] / [BOTO-V2] enums",
+    source=API_REFERENCE,
     lesson="api-types",
 )
 def unknown_values(ctx: Context) -> Iterator[Hit]:
@@ -110,7 +137,7 @@ def unknown_values(ctx: Context) -> Iterator[Hit]:
     "tags.limits",
     "error",
     summary="At most 50 tags; key 1-128 chars, not 'aws:'; value at most 256.",
-    source="[BOTO-V1] tags; [Q-REST]",
+    source=guide("apigateway-tagging-supported-resources"),
     lesson="tags",
 )
 def tag_limits(ctx: Context) -> Iterator[Hit]:
@@ -119,9 +146,13 @@ def tag_limits(ctx: Context) -> Iterator[Hit]:
         yield Hit("tags", "Tags", f"The API has {len(tags)} tags; AWS allows at most {MAX_TAGS}. Remove some.")
     for key, value in tags.items():
         loc = f"tags.{key}"
-        if not key or len(key) > 128:
-            yield Hit(loc, f"Tag {key!r}", "A tag key must be 1 to 128 characters long.")
+        if not key:
+            yield Hit(loc, "Tag ''", "A tag needs a key of 1 to 128 characters; this one has none.")
+        elif len(key) > 128:
+            yield Hit(loc, f"Tag {key!r}", f"This tag key is {len(key)} characters long; a key can have at most 128.")
         elif key.lower().startswith("aws:"):
             yield Hit(loc, f"Tag {key!r}", "Tag keys starting with 'aws:' are reserved by AWS; rename the tag.")
         if len(value) > 256:
-            yield Hit(loc, f"Tag {key!r}", "A tag value can be at most 256 characters long; shorten it.")
+            yield Hit(
+                loc, f"Tag {key!r}", f"This tag's value is {len(value)} characters long; a value can have at most 256."
+            )

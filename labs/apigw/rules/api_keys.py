@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .core import WS, Context, Hit, Topic, route_field
+from .sources import COMPARISON, USAGE_PLANS, WEBSOCKET_ROUTES, guide
 
 topic = Topic()
 
@@ -16,7 +17,7 @@ topic.capability(
     "HTTP APIs have no API keys or usage plans (REST APIs have them; WebSocket APIs on $connect). Remove "
     "it, and throttle the stage or use a REST API for per-client quotas.",
     summary="No API keys or usage plans on HTTP APIs.",
-    source="[CMP]; [BOTO-V2] CreateRoute.ApiKeyRequired",
+    source=COMPARISON,
     lesson="api-keys",
     misconception="http-api-has-rest-features",
 )
@@ -26,7 +27,7 @@ topic.capability(
     "apikey.websocket-connect-only",
     "error",
     summary="WebSocket API keys only on $connect.",
-    source="[DG] websocket-api-develop-routes.md",
+    source=WEBSOCKET_ROUTES,
     lesson="api-keys",
     api_types=WS,
 )
@@ -34,14 +35,19 @@ def api_key_connect_only(ctx: Context) -> Iterator[Hit]:
     for pr in ctx.routes:
         if pr.route.api_key_required and pr.route.key != "$connect":
             loc, label = route_field(pr, "api_key_required", "API key required")
-            yield Hit(loc, label, "On a WebSocket API an API key can be required only on the $connect route; move it there.")
+            yield Hit(
+                loc,
+                label,
+                f"This route ({pr.route.key}) requires an API key, but on a WebSocket API an API key can be required "
+                "only on the $connect route; move it there.",
+            )
 
 
 @topic.rule(
     "apikey.required-without-plan",
     "warning",
     summary="Required API keys come with a usage plan.",
-    source="[DG] api-gateway-api-usage-plans (a key works only through a usage plan)",
+    source=guide("api-gateway-api-usage-plans"),
     lesson="api-keys",
     api_types=frozenset({"rest", "websocket"}),
 )
@@ -64,7 +70,7 @@ def api_key_without_plan(ctx: Context) -> Iterator[Hit]:
     "usageplan.refs",
     "error",
     summary="Usage plans name existing stages and keys.",
-    source="[EXP-REST] (usage plan referencing a missing stage)",
+    source=USAGE_PLANS,
     lesson="api-keys",
     api_types=frozenset({"rest", "websocket"}),
 )
@@ -91,7 +97,7 @@ def usage_plan_refs(ctx: Context) -> Iterator[Hit]:
     "usageplan.values",
     "error",
     summary="Usage plan limits are non-negative; quotas have a period.",
-    source="[EXP-REST]",
+    source=USAGE_PLANS,
     lesson="api-keys",
     api_types=frozenset({"rest", "websocket"}),
 )
@@ -103,4 +109,8 @@ def usage_plan_values(ctx: Context) -> Iterator[Hit]:
             if value is not None and value < 0:
                 yield Hit(f"usage_plans[{i}].{attr}", label, f"{attr.replace('_', ' ').capitalize()} can't be negative ({value}).")
         if p.quota_limit is not None and not p.quota_period:
-            yield Hit(f"usage_plans[{i}].quota_period", label, "A quota needs a period: DAY, WEEK or MONTH.")
+            yield Hit(
+                f"usage_plans[{i}].quota_period",
+                label,
+                f"A quota of {p.quota_limit} requests needs a period: DAY, WEEK or MONTH.",
+            )

@@ -79,17 +79,25 @@ class Capability:
     allowed: Mapping[str, frozenset[str]]
 
 
+#: An AWS documentation URL, or one per API type when AWS documents the fact on a page per type.
+Source = str | Mapping[str, str]
+
+
 @dataclass(frozen=True)
 class Rule:
     id: str
     severity: Severity
     summary: str
-    source: str
+    source: Source
     lesson: str
     check: Callable[[Context], Iterable[Hit]]
     misconception: str | None = None
     capability: Capability | None = None
     api_types: frozenset[str] = ALL_TYPES  # types on which the rule can fire (for docs and tests)
+
+    def source_for(self, api_type: str) -> str:
+        """The page a finding on an API of ``api_type`` links to."""
+        return self.source if isinstance(self.source, str) else self.source[api_type]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -244,12 +252,12 @@ _USES: dict[str, Callable[[Design], Iterator[tuple[str, str, str]]]] = {
 }
 
 
-def capability_check(capability: Capability, message: str) -> Callable[[Context], Iterator[Hit]]:
+def capability_check(capability: Capability, message: str | Mapping[str, str]) -> Callable[[Context], Iterator[Hit]]:
     """A check that reports every use of a value the API type may not use.
 
-    ``message`` is formatted with ``value`` (the offending value), ``api`` (REST/HTTP/WebSocket),
-    ``a_api`` ("an HTTP"), ``allowed`` (the API types that do support it) and ``offered`` (what this API
-    type offers instead).
+    ``message`` (one text, or one per API type that may be refused) is formatted with ``value`` (the
+    offending value), ``api`` (REST/HTTP/WebSocket), ``a_api`` ("an HTTP"), ``allowed`` (the API types
+    that do support it) and ``offered`` (what this API type offers instead).
     """
 
     def check(ctx: Context) -> Iterator[Hit]:
@@ -258,7 +266,8 @@ def capability_check(capability: Capability, message: str) -> Callable[[Context]
             if types is not None and ctx.api not in types:
                 allowed = " and ".join(API_LABEL[t] for t in API_TYPES if t in types)
                 offered = ", ".join(ctx.offered(capability.group, ctx.api))
-                text = message.format(
+                template = message if isinstance(message, str) else message[ctx.api]
+                text = template.format(
                     value=value, api=API_LABEL[ctx.api], a_api=A_API[ctx.api], allowed=allowed, offered=offered
                 )
                 yield Hit(location, label, text)
@@ -283,7 +292,7 @@ class Topic:
         severity: Severity,
         *,
         summary: str,
-        source: str,
+        source: Source,
         lesson: str,
         misconception: str | None = None,
         api_types: frozenset[str] = ALL_TYPES,
@@ -303,10 +312,10 @@ class Topic:
         rule_id: str,
         group: OptionGroup,
         allowed: Mapping[str, frozenset[str]],
-        message: str,
+        message: str | Mapping[str, str],
         *,
         summary: str,
-        source: str,
+        source: Source,
         lesson: str,
         misconception: str | None = None,
     ) -> Rule:

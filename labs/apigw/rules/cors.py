@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from ..model import PROXY_KINDS
 from .core import HTTP, REST, Context, Hit, Topic, route_field
+from .sources import HTTP_CORS, REST_CORS, v2_api
 
 topic = Topic()
 
@@ -18,7 +19,7 @@ topic.capability(
     {"cors": frozenset({"rest", "http"})},
     "CORS applies to HTTP requests; a WebSocket API has no CORS configuration. Remove it.",
     summary="No CORS on WebSocket APIs.",
-    source="[CMP]; [EXP-V2] (CorsConfiguration on WebSocket)",
+    source=v2_api("apis"),
     lesson="cors",
 )
 
@@ -32,7 +33,7 @@ def _cors_wildcard_with_credentials(ctx: Context) -> bool:
     "cors.credentials-wildcard",
     "error",
     summary="HTTP API: no credentials with '*' origin.",
-    source="[ISSUE-CDK-9076]; [SAM-SRC]",
+    source=HTTP_CORS,
     lesson="cors",
     api_types=HTTP,
 )
@@ -41,8 +42,10 @@ def cors_credentials_http(ctx: Context) -> Iterator[Hit]:
         yield Hit(
             "cors.allow_credentials",
             "CORS › allow credentials",
-            "AWS rejects allow-credentials with the '*' origin (\"allow-credentials is not supported if "
-            "'allow-origin' is *\"). List your exact origins, e.g. https://app.example.com.",
+            "Credentials are allowed, but the allowed origins "
+            + ("include '*'" if ctx.design.cors and ctx.design.cors.allow_origins else "are empty (any origin)")
+            + ". AWS rejects that (\"allow-credentials is not supported if 'allow-origin' is *\"). List your exact "
+            "origins, e.g. https://app.example.com.",
         )
 
 
@@ -50,7 +53,7 @@ def cors_credentials_http(ctx: Context) -> Iterator[Hit]:
     "cors.credentials-wildcard-rest",
     "warning",
     summary="REST API: credentials with '*' origin fail in browsers.",
-    source="[DG] how-to-cors.md (inferred); [ISSUE-SAM-464]",
+    source=REST_CORS,
     lesson="cors",
     api_types=REST,
 )
@@ -59,8 +62,10 @@ def cors_credentials_rest(ctx: Context) -> Iterator[Hit]:
         yield Hit(
             "cors.allow_credentials",
             "CORS › allow credentials",
-            "With credentials allowed, browsers refuse a '*' origin, so credentialed calls will fail even though "
-            "the API deploys. Set the exact origin, e.g. https://app.example.com.",
+            "Credentials are allowed, but the allowed origin "
+            + ("is '*'" if ctx.design.cors and ctx.design.cors.allow_origins else "is empty, which means '*'")
+            + ". Browsers refuse a '*' origin on credentialed calls, so they will fail even though the API deploys. "
+            "Set the exact origin, e.g. https://app.example.com.",
         )
 
 
@@ -68,7 +73,7 @@ def cors_credentials_rest(ctx: Context) -> Iterator[Hit]:
     "cors.max-age-range",
     "error",
     summary="CORS max age -1 to 86400.",
-    source="[BOTO-V2] Cors",
+    source=v2_api("apis-apiid-cors"),
     lesson="cors",
     api_types=HTTP,
 )
@@ -83,7 +88,7 @@ def cors_max_age(ctx: Context) -> Iterator[Hit]:
     "cors.rest-single-origin",
     "warning",
     summary="REST CORS headers carry one origin.",
-    source="[DG] how-to-cors.md",
+    source=REST_CORS,
     lesson="cors",
     api_types=REST,
 )
@@ -93,8 +98,9 @@ def cors_rest_single_origin(ctx: Context) -> Iterator[Hit]:
         yield Hit(
             "cors.allow_origins",
             "CORS › allowed origins",
-            "A REST API sends CORS headers as fixed values, and Access-Control-Allow-Origin holds one origin. "
-            "Keep one origin, or return the matching origin from your backend (proxy integrations).",
+            f"You listed {len(cors.allow_origins)} origins ({', '.join(cors.allow_origins)}), but a REST API sends "
+            "CORS headers as fixed values, and Access-Control-Allow-Origin holds one origin. Keep one origin, or "
+            "return the matching origin from your backend (proxy integrations).",
         )
 
 
@@ -102,7 +108,7 @@ def cors_rest_single_origin(ctx: Context) -> Iterator[Hit]:
     "cors.rest-proxy-backend",
     "tip",
     summary="REST CORS with proxy integrations: the backend adds the headers.",
-    source="[DG] how-to-cors.md",
+    source=REST_CORS,
     lesson="cors",
     api_types=REST,
 )
@@ -124,7 +130,7 @@ def cors_rest_proxy(ctx: Context) -> Iterator[Hit]:
     "cors.http-authorized-catch-all",
     "warning",
     summary="Authorized catch-all route needs an open OPTIONS route.",
-    source="[DG] http-api-cors.md",
+    source=HTTP_CORS,
     lesson="cors",
     api_types=HTTP,
 )

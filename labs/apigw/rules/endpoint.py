@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .core import REST, Context, Hit, Topic
+from .sources import COMPARISON, guide
 
 topic = Topic()
 
@@ -13,10 +14,12 @@ topic.capability(
     "endpoint.private-rest-only",
     "endpoint_types",
     {"PRIVATE": REST},
-    "{value} endpoints exist only for REST APIs; {a_api} API is always regional. Choose REGIONAL, or make "
-    "this a REST API if it must be reachable only from a VPC.",
+    "{value} endpoints exist only for REST APIs; {a_api} API always has a public, regional endpoint. If only "
+    "clients in your VPC may call it, make it a REST API with a PRIVATE endpoint, which clients reach through "
+    "an interface VPC endpoint for execute-api, and give it a resource policy. A VPC link doesn't make an API "
+    "private: it only lets the API reach a backend inside your VPC. Otherwise choose REGIONAL.",
     summary="Private endpoints are REST only.",
-    source="[CMP]; [WP-PRIV]; [BOTO-V2] CreateApiRequest",
+    source=COMPARISON,
     lesson="private",
     misconception="private-not-rest-only",
 )
@@ -29,7 +32,7 @@ topic.capability(
     "{value} (edge-optimized) endpoints exist only for REST APIs; {a_api} API is regional only. Choose "
     "REGIONAL (you can still put your own CloudFront distribution in front).",
     summary="HTTP and WebSocket APIs are regional only.",
-    source="[CMP]; [BOTO-V2] CreateApiRequest",
+    source=COMPARISON,
     lesson="regional",
 )
 
@@ -38,7 +41,7 @@ topic.capability(
     "endpoint.single-type",
     "warning",
     summary="One endpoint type (app rule).",
-    source="apigw-facts §1 notes (app rule; [MIGRATE])",
+    source=guide("apigateway-api-migration"),
     lesson="choosing-endpoint",
     api_types=REST,
 )
@@ -47,8 +50,9 @@ def single_endpoint_type(ctx: Context) -> Iterator[Hit]:
         yield Hit(
             "endpoint_types",
             "Endpoint type",
-            "Choose exactly one endpoint type. (App rule: AWS types this as a list but every AWS example and "
-            "migration path uses one value.)",
+            f"The design lists {len(ctx.design.endpoint_types)} endpoint types "
+            f"({', '.join(ctx.design.endpoint_types)}); choose exactly one. (App rule: AWS types this as a list, "
+            "but every AWS example and migration path uses one value.)",
         )
 
 
@@ -56,7 +60,7 @@ def single_endpoint_type(ctx: Context) -> Iterator[Hit]:
     "endpoint.edge-same-region",
     "tip",
     summary="Same-Region clients: regional beats edge-optimized.",
-    source="[DG] api-gateway-api-endpoint-types.md",
+    source=guide("api-gateway-api-endpoint-types"),
     lesson="choosing-endpoint",
     misconception="edge-always-fastest",
     api_types=REST,
@@ -76,7 +80,7 @@ def edge_same_region(ctx: Context) -> Iterator[Hit]:
     "endpoint.vpc-clients-private",
     "tip",
     summary="VPC-only clients: a private REST API.",
-    source="[CMP]; [DG] apigateway-private-apis.md",
+    source=guide("apigateway-private-apis"),
     lesson="private",
     misconception="private-not-rest-only",
 )
@@ -98,7 +102,7 @@ topic.capability(
     "Resource policies exist only for REST APIs; {a_api} API has none. Remove it and control access with "
     "authorization (IAM, authorizers) instead.",
     summary="Resource policies are REST only.",
-    source="[CMP]",
+    source=guide("apigateway-resource-policies"),
     lesson="resource-policy",
 )
 
@@ -107,7 +111,7 @@ topic.capability(
     "policy.private-needs-policy",
     "error",
     summary="A private API has a resource policy.",
-    source="[CMP]; [DG] apigateway-private-apis.md",
+    source=guide("apigateway-private-apis"),
     lesson="private-policy",
     misconception="private-needs-no-policy",
     api_types=REST,

@@ -6,13 +6,20 @@ import re
 from collections.abc import Iterator
 
 from ..model import LAMBDA_KINDS, PROXY_KINDS
-from .core import A_API, HTTP, REST, Context, Hit, Topic, route_field
+from .core import A_API, HTTP, REST, Context, Hit, ParsedRoute, Topic, route_field
+from .sources import COMPARISON, INTEGRATIONS, QUOTAS, guide, rest_api, v2_api
 
 topic = Topic()
 
 TIMEOUT_MIN_MS = 50
-TIMEOUT_DEFAULT_MAX_MS = {"rest": 29_000, "http": 30_000, "websocket": 29_000}  # §2.1
-TIMEOUT_RAISED_CEILING_MS = 300_000  # REST regional/private after a quota increase, unofficial [REPOST-300]
+#: The default maximum integration timeout.  HTTP and WebSocket APIs can't raise it; regional and private
+#: REST APIs can, through the "Maximum integration timeout in milliseconds" quota, to a value AWS does not
+#: publish, so no rule quotes a ceiling for them.
+TIMEOUT_DEFAULT_MAX_MS = {"rest": 29_000, "http": 30_000, "websocket": 29_000}
+#: REST response streaming (responseTransferMode STREAM, proxy integrations, any endpoint type): 15 minutes.
+TIMEOUT_STREAMING_MAX_MS = 900_000
+#: The integrations that can stream a REST response: HTTP_PROXY (incl. over a VPC link) and Lambda AWS_PROXY.
+STREAMING_KINDS = frozenset({"lambda_proxy", "http_proxy", "private"})
 HTTP_API_SUBTYPES = (
     "EventBridge-PutEvents",
     "SQS-SendMessage",
@@ -35,7 +42,7 @@ topic.capability(
     "HTTP APIs have no mock integrations (only {allowed} APIs do). Point the route at a Lambda function or "
     "an HTTP backend, or use a REST API.",
     summary="No mock integrations on HTTP APIs.",
-    source="[BOTO-V2] CreateIntegration.IntegrationType",
+    source=v2_api("apis-apiid-integrations"),
     lesson="mock",
     misconception="http-api-has-mock",
 )
@@ -48,7 +55,7 @@ topic.capability(
     "HTTP APIs offer only proxy integrations; a custom {value!r} integration (with mapping templates) exists "
     "only on {allowed} APIs. Use lambda_proxy or http_proxy, or an AWS service integration by subtype.",
     summary="HTTP APIs: proxy integrations only.",
-    source="[BOTO-V2] CreateIntegration.IntegrationType; [CMP]",
+    source=v2_api("apis-apiid-integrations"),
     lesson="integrations",
     misconception="proxy-allows-mapping-templates",
 )
@@ -61,7 +68,7 @@ topic.capability(
     "AWS service integrations by subtype (e.g. EventBridge-PutEvents) exist only on HTTP APIs; on {a_api} "
     "API use an 'aws' service integration with a mapping template.",
     summary="Service integrations by subtype are HTTP API only.",
-    source="[DG] http-api-develop-integrations-aws-services-reference.md",
+    source=guide("http-api-develop-integrations-aws-services-reference"),
     lesson="aws-service",
 )
 
@@ -70,7 +77,7 @@ topic.capability(
     "integration.target-required",
     "error",
     summary="Each integration names its target.",
-    source="[BOTO-V1] PutIntegration; [BOTO-V2] CreateIntegration",
+    source=INTEGRATIONS,
     lesson="integrations",
 )
 def target_required(ctx: Context) -> Iterator[Hit]:
@@ -82,31 +89,31 @@ def target_required(ctx: Context) -> Iterator[Hit]:
             yield Hit(loc, label, "This route has no integration yet. Choose where its requests go.")
             continue
         if integ.kind in LAMBDA_KINDS and not integ.lambda_arn:
-            missing.append("lambda_arn (the function ARN)")
+            missing.append("a target: the Lambda function ARN")
         if integ.kind in ("http", "http_proxy") and not integ.uri:
-            missing.append("uri (the backend URL)")
+            missing.append("a target: the backend URL")
         if integ.kind == "aws":
             if not integ.service:
-                missing.append("service (e.g. dynamodb)")
-            if not (integ.action or integ.service_path):
-                missing.append("action (e.g. PutItem) or service_path")
+                missing.append("an AWS service (e.g. dynamodb)")
+            if not (integ.action or integ.service_path):  # a service path comes only from an imported document
+                missing.append("an action (e.g. PutItem)")
         if integ.kind == "aws_proxy" and not integ.subtype:
-            missing.append("subtype (e.g. EventBridge-PutEvents)")
+            missing.append("a subtype (e.g. EventBridge-PutEvents)")
         if integ.kind == "private":
             if not integ.connection_id:
-                missing.append("connection_id (the VPC link)")
+                missing.append("a VPC link id")
             if not integ.uri:
-                missing.append("uri (the load balancer listener, Cloud Map service or URL)")
+                missing.append("a target: the load balancer listener ARN, Cloud Map service ARN or URL")
         if missing:
             loc, label = route_field(pr, "integration", "integration")
-            yield Hit(loc, label, f"This {integ.kind} integration is missing {', '.join(missing)}.")
+            yield Hit(loc, label, f"This {integ.kind} integration is missing {'; '.join(missing)}.")
 
 
 @topic.rule(
     "integration.uri-format",
     "error",
     summary="HTTP integration URIs are full URLs.",
-    source="[EXP-REST] (AWS requires a valid URI)",
+    source=INTEGRATIONS,
     lesson="integrations",
 )
 def uri_format(ctx: Context) -> Iterator[Hit]:
@@ -129,7 +136,7 @@ def uri_format(ctx: Context) -> Iterator[Hit]:
     "integration.aws-needs-role",
     "warning",
     summary="AWS service integrations have a role.",
-    source="[BOTO-V1] PutIntegration.credentials; [BOTO-V2] CredentialsArn",
+    source=INTEGRATIONS,
     lesson="aws-service",
 )
 def aws_needs_role(ctx: Context) -> Iterator[Hit]:
@@ -149,7 +156,7 @@ def aws_needs_role(ctx: Context) -> Iterator[Hit]:
     "integration.subtype-known",
     "error",
     summary="Integration subtypes are known ones.",
-    source="[DG] http-api-develop-integrations-aws-services-reference.md",
+    source=guide("http-api-develop-integrations-aws-services-reference"),
     lesson="aws-service",
     api_types=HTTP,
 )
@@ -169,7 +176,7 @@ def subtype_known(ctx: Context) -> Iterator[Hit]:
     "integration.lambda-post",
     "error",
     summary="Lambda integrations use POST.",
-    source="[DG] api-gateway-swagger-extensions-integration.md; [CFN-IO]",
+    source=guide("api-gateway-swagger-extensions-integration"),
     lesson="lambda-proxy",
 )
 def lambda_post(ctx: Context) -> Iterator[Hit]:
@@ -180,71 +187,103 @@ def lambda_post(ctx: Context) -> Iterator[Hit]:
             yield Hit(
                 loc,
                 label,
-                f"A Lambda integration is always called with POST (the Invoke API), whatever the route's method; "
-                f"change the integration method {integ.http_method!r} to POST.",
+                f"This Lambda integration is called with {integ.http_method!r}, but API Gateway calls Lambda's "
+                "Invoke API, which takes POST whatever the route's method. Set the integration method to POST.",
             )
 
 
-def _timeout_max(ctx: Context) -> int:
-    """The highest timeout AWS can accept for this API (REST regional/private only after a quota raise)."""
-    if ctx.api == "rest" and ctx.design.endpoint_type in ("REGIONAL", "PRIVATE"):
-        return TIMEOUT_RAISED_CEILING_MS
-    return TIMEOUT_DEFAULT_MAX_MS[ctx.api]
+def _rest_raisable(ctx: Context) -> bool:
+    """Only regional and private REST APIs can raise the 29 s default (edge-optimized ones can't)."""
+    return ctx.design.endpoint_type in ("REGIONAL", "PRIVATE")
+
+
+def _timeouts(ctx: Context) -> Iterator[tuple[ParsedRoute, int]]:
+    for pr in ctx.routes:
+        t = pr.route.integration.timeout_ms
+        if t is not None and pr.route.integration.kind != "mock":
+            yield pr, t
 
 
 @topic.rule(
     "integration.timeout-range",
     "error",
-    summary="Timeout 50 ms to 29 s (REST, WebSocket) or 30 s (HTTP).",
-    source="[Q-REST]; [Q-HTTP]; [Q-WS]; [BOTO-V1]/[BOTO-V2] timeoutInMillis; [TIMEOUT-2024]",
+    summary="Timeouts AWS accepts: from 50 ms; at most 30 s (HTTP), 29 s (WebSocket, edge-optimized REST).",
+    source={"rest": rest_api("PutIntegration"), "http": QUOTAS["http"], "websocket": QUOTAS["websocket"]},
     lesson="timeout",
     misconception="timeout-always-raisable",
 )
 def timeout_range(ctx: Context) -> Iterator[Hit]:
-    hard_max = _timeout_max(ctx)
     default_max = TIMEOUT_DEFAULT_MAX_MS[ctx.api]
-    for pr in ctx.routes:
-        t = pr.route.integration.timeout_ms
-        if t is None or pr.route.integration.kind == "mock":
-            continue
-        if t < TIMEOUT_MIN_MS or t > hard_max:
-            loc, label = route_field(pr, "integration.timeout_ms", "integration timeout")
-            if t < TIMEOUT_MIN_MS:
-                why = f"at least {TIMEOUT_MIN_MS} ms"
-            elif ctx.api == "rest" and hard_max == default_max:
-                why = (
-                    f"at most {default_max} ms for an edge-optimized REST API (the raise above 29 s is only for "
-                    "regional and private REST APIs)"
+    for pr, t in _timeouts(ctx):
+        loc, label = route_field(pr, "integration.timeout_ms", "integration timeout")
+        if t < TIMEOUT_MIN_MS:
+            yield Hit(
+                loc, label, f"The integration timeout {t} ms is too short: AWS accepts {TIMEOUT_MIN_MS} ms or more."
+            )
+        elif ctx.api != "rest":
+            if t > default_max:
+                yield Hit(
+                    loc,
+                    label,
+                    f"The integration timeout {t} ms is too long: {A_API[ctx.api]} API waits at most {default_max} ms "
+                    f"for its integration, and that quota can't be raised. Set {default_max} ms or less.",
                 )
-            elif ctx.api == "rest":
-                why = f"at most {hard_max} ms even with a quota increase"
-            else:
-                why = f"at most {default_max} ms for {A_API[ctx.api]} API (not increasable)"
-            yield Hit(loc, label, f"The integration timeout {t} ms is out of range: it must be {why}.")
+        elif not _rest_raisable(ctx) and t > default_max:
+            if pr.route.integration.kind not in STREAMING_KINDS:
+                yield Hit(
+                    loc,
+                    label,
+                    f"The integration timeout {t} ms is too long for an edge-optimized REST API: it waits at most "
+                    f"{default_max} ms. Only regional and private REST APIs can raise that quota, and only proxy "
+                    f"integrations can stream a longer response. Set {default_max} ms or less, or use a REGIONAL "
+                    "endpoint.",
+                )
+            elif t > TIMEOUT_STREAMING_MAX_MS:
+                yield Hit(
+                    loc,
+                    label,
+                    f"The integration timeout {t} ms is too long for an edge-optimized REST API: even a streamed "
+                    f"response (response transfer mode STREAM) ends after 15 minutes ({TIMEOUT_STREAMING_MAX_MS} ms), "
+                    "and an edge-optimized API can't raise the 29000 ms limit of a buffered one. Set it lower.",
+                )
 
 
 @topic.rule(
     "integration.timeout-quota",
     "warning",
-    summary="Above 29 s needs a quota increase (REST regional/private).",
-    source="[TIMEOUT-2024]",
+    summary="REST above 29 s: a quota increase (regional/private) or a streamed response.",
+    source=QUOTAS["rest"],
     lesson="timeout",
     misconception="timeout-always-raisable",
     api_types=REST,
 )
 def timeout_quota(ctx: Context) -> Iterator[Hit]:
-    if ctx.api != "rest" or ctx.design.endpoint_type not in ("REGIONAL", "PRIVATE"):
-        return
-    for pr in ctx.routes:
-        t = pr.route.integration.timeout_ms
-        if t is not None and TIMEOUT_DEFAULT_MAX_MS["rest"] < t <= TIMEOUT_RAISED_CEILING_MS:
-            loc, label = route_field(pr, "integration.timeout_ms", "integration timeout")
+    default_max = TIMEOUT_DEFAULT_MAX_MS["rest"]
+    for pr, t in _timeouts(ctx):
+        if t <= default_max:
+            continue
+        streams = pr.route.integration.kind in STREAMING_KINDS and t <= TIMEOUT_STREAMING_MAX_MS
+        loc, label = route_field(pr, "integration.timeout_ms", "integration timeout")
+        stream = (
+            "this proxy integration streams its response (response transfer mode STREAM, up to 15 minutes)"
+        )
+        if _rest_raisable(ctx):
             yield Hit(
                 loc,
                 label,
-                f"{t} ms is above the default 29 000 ms. A regional or private REST API allows it only after you "
-                "raise the 'Maximum integration timeout' quota in Service Quotas (it may lower your account's "
-                "throttle quota). Keep 29 000 ms unless you have that increase.",
+                f"A {t} ms timeout is above the {default_max} ms default. AWS accepts it on a regional or private "
+                "REST API only after you raise the 'Maximum integration timeout in milliseconds' quota in Service "
+                "Quotas (which may lower your account's throttle quota)"
+                + (f", or if {stream}" if streams else "")
+                + f". Without either, keep it at {default_max} ms or less.",
+            )
+        elif streams:
+            yield Hit(
+                loc,
+                label,
+                f"A {t} ms timeout is above the {default_max} ms an edge-optimized REST API allows for a buffered "
+                f"response. AWS accepts it only if {stream}; a streamed response on an edge-optimized API is also "
+                "cut off after 30 seconds without data.",
             )
 
 
@@ -252,7 +291,7 @@ def timeout_quota(ctx: Context) -> Iterator[Hit]:
     "integration.lambda-no-retry",
     "tip",
     summary="Lambda at the full timeout: plan client retries.",
-    source="[DG] http-api-develop-integrations-lambda.md (synchronous invoke); CONTENT.md",
+    source="https://docs.aws.amazon.com/lambda/latest/dg/invocation-retries.html",
     lesson="retries",
     misconception="lambda-retries",
 )
@@ -267,14 +306,17 @@ def lambda_no_retry(ctx: Context) -> Iterator[Hit]:
         and (pr.route.integration.timeout_ms is None or pr.route.integration.timeout_ms >= full)
     ]
     if hits:
-        loc, label = route_field(hits[0], "integration.timeout_ms", "integration timeout")
-        more = f" (and {len(hits) - 1} more Lambda route(s))" if len(hits) > 1 else ""
+        first = hits[0]
+        loc, label = route_field(first, "integration.timeout_ms", "integration timeout")
+        t = first.route.integration.timeout_ms
+        waits = f"uses the default timeout ({full} ms)" if t is None else f"waits up to {t} ms for Lambda"
+        more = f" (and {len(hits) - 1} more Lambda route(s) wait as long)" if len(hits) > 1 else ""
         yield Hit(
             loc,
             label,
-            f"This Lambda integration waits the full {full} ms{more}. API Gateway calls Lambda synchronously "
-            "and never retries: on a timeout or error the client gets a 5xx. Set a shorter timeout, make the "
-            "operation safe to repeat, and tell clients to retry with backoff (then tick 'clients retry').",
+            f"This Lambda integration {waits}{more}. API Gateway invokes Lambda synchronously and doesn't retry: "
+            "on a timeout or a function error the client gets a 5xx. Set a shorter timeout, make the operation "
+            "safe to repeat, and have clients retry with backoff.",
         )
 
 
@@ -282,7 +324,7 @@ def lambda_no_retry(ctx: Context) -> Iterator[Hit]:
     "integration.payload-format",
     "error",
     summary="Payload format version fits the API type.",
-    source="[BOTO-V2] CreateIntegration.PayloadFormatVersion; [CLI-EX]; [CFN-IO]",
+    source=v2_api("apis-apiid-integrations"),
     lesson="payload-format",
 )
 def payload_format(ctx: Context) -> Iterator[Hit]:
@@ -292,7 +334,12 @@ def payload_format(ctx: Context) -> Iterator[Hit]:
         loc, label = route_field(pr, "integration.payload_format_version", "payload format version")
         if ctx.api == "rest":
             if pfv:
-                yield Hit(loc, label, "REST APIs have no payload format version (the event shape is fixed); clear it.")
+                yield Hit(
+                    loc,
+                    label,
+                    f"REST APIs have no payload format version (the Lambda event shape is fixed), so {pfv!r} means "
+                    "nothing here; remove it.",
+                )
         elif ctx.api == "http":
             if integ.kind == "lambda_proxy":
                 if pfv not in ("1.0", "2.0"):
@@ -316,7 +363,11 @@ def payload_format(ctx: Context) -> Iterator[Hit]:
     "integration.proxy-no-templates",
     "warning",
     summary="No mapping templates on proxy integrations.",
-    source="[CMP] (body transformation is for non-proxy integrations)",
+    source={
+        "rest": guide("api-gateway-api-integration-types"),
+        "http": COMPARISON,
+        "websocket": guide("api-gateway-api-integration-types"),
+    },
     lesson="custom-integrations",
     misconception="proxy-allows-mapping-templates",
 )

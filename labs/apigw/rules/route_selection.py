@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from ..model import split_route_key
 from .core import WS, Context, Hit, Topic, route_field
+from .sources import WEBSOCKET_ROUTES, v2_api
 
 topic = Topic()
 
@@ -16,7 +17,7 @@ topic.capability(
     {"route_selection": WS},
     "Only WebSocket APIs take a route selection expression; {a_api} API routes by method and path. Clear it.",
     summary="Route selection expressions are WebSocket only.",
-    source="[BOTO-V2] CreateApi.RouteSelectionExpression",
+    source=v2_api("apis"),
     lesson="route-selection",
 )
 
@@ -25,7 +26,7 @@ topic.capability(
     "websocket.route-selection-required",
     "error",
     summary="A WebSocket API has a route selection expression.",
-    source="[BOTO-V2] CreateApi.RouteSelectionExpression",
+    source=WEBSOCKET_ROUTES,
     lesson="route-selection",
     misconception="websocket-routes-by-path",
     api_types=WS,
@@ -43,7 +44,7 @@ def route_selection_required(ctx: Context) -> Iterator[Hit]:
     "websocket.route-selection-body",
     "warning",
     summary="Route selection reads the message body.",
-    source="[DG] websocket-api-develop-routes.md",
+    source=WEBSOCKET_ROUTES,
     lesson="route-selection",
     misconception="websocket-routes-by-path",
     api_types=WS,
@@ -63,7 +64,7 @@ def route_selection_body(ctx: Context) -> Iterator[Hit]:
     "websocket.route-key-like-path",
     "warning",
     summary="WebSocket route keys are not paths.",
-    source="[DG] websocket-api-develop-routes.md",
+    source=WEBSOCKET_ROUTES,
     lesson="route-selection",
     misconception="websocket-routes-by-path",
     api_types=WS,

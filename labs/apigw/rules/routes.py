@@ -6,20 +6,24 @@ import re
 from collections.abc import Iterator
 
 from ..model import HTTP_METHODS, WEBSOCKET_PREDEFINED_ROUTES
-from .core import A_API, REST, Context, Hit, Topic, route_field
+from .core import REST, Context, Hit, Topic, route_field
+from .sources import HTTP_ROUTES, QUOTAS, REST_NOTES, REST_RESOURCES, REST_WEBSOCKET_NOTES, ROUTES, guide
 
 topic = Topic()
 
-MAX_ROUTES = 300
-_REST_PATH_PART = re.compile(r"[A-Za-z0-9._:-]+")
+MAX_ROUTES = 300  # the default of the "Resources per API" (REST) and "Routes per API" quotas; raisable
+#: "Path segments can only contain alphanumeric characters, underscores, hyphens, periods, commas,
+#: colons, and curly braces" (AWS, important notes for REST APIs); braces are checked as parameters.
+_REST_PATH_PART = re.compile(r"[A-Za-z0-9_\-.,:]+")
+_REST_PATH_CHAR = re.compile(r"[A-Za-z0-9_\-.,:]")
 _VARIABLE_PART = re.compile(r"\{([A-Za-z0-9._-]+)(\+?)\}")
 
 
 @topic.rule(
     "route.count",
-    "error",
-    summary="At most 300 routes (resources for REST).",
-    source="[Q-REST]; [Q-HTTP]; [Q-WS]",
+    "warning",
+    summary="More than 300 routes (REST: resources) needs a quota increase.",
+    source=QUOTAS,
     lesson="quotas",
 )
 def route_count(ctx: Context) -> Iterator[Hit]:
@@ -30,15 +34,17 @@ def route_count(ctx: Context) -> Iterator[Hit]:
             yield Hit(
                 "routes",
                 "Routes",
-                f"These routes need {len(resources)} resources; a REST API has at most {MAX_ROUTES} by default. "
-                "Merge routes (for example with a {proxy+} resource) or request a quota increase.",
+                f"These routes need {len(resources)} resources, more than the default 'Resources per API' quota of "
+                f"{MAX_ROUTES}. AWS creates them only if the quota is raised for this API (request it in Service "
+                "Quotas); otherwise merge routes, for example under a {proxy+} resource.",
             )
     elif len(d.routes) > MAX_ROUTES:
         yield Hit(
             "routes",
             "Routes",
-            f"The API has {len(d.routes)} routes; {A_API[d.api_type]} API has at most {MAX_ROUTES}. "
-            "Merge routes or split the API.",
+            f"The API has {len(d.routes)} routes, more than the default 'Routes per API' quota of {MAX_ROUTES}. "
+            "AWS creates them only if the quota is raised for this API (request it in Service Quotas); otherwise "
+            "merge routes or split the API.",
         )
 
 
@@ -46,7 +52,7 @@ def route_count(ctx: Context) -> Iterator[Hit]:
     "route.key-syntax",
     "error",
     summary="Route keys have the form the API type expects.",
-    source="[DG] http-api-develop-routes.md, websocket-api-develop-routes.md; [BOTO-V2]",
+    source=ROUTES,
     lesson="api-types",
 )
 def route_key_syntax(ctx: Context) -> Iterator[Hit]:
@@ -81,7 +87,7 @@ def route_key_syntax(ctx: Context) -> Iterator[Hit]:
     "route.method",
     "error",
     summary="Methods are GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS or ANY.",
-    source="[DG] api-gateway-method-settings-method-request.md, http-api-develop-routes.md",
+    source={"rest": REST_RESOURCES, "http": HTTP_ROUTES},
     lesson="api-types",
     api_types=frozenset({"rest", "http"}),
 )
@@ -102,7 +108,7 @@ def route_method(ctx: Context) -> Iterator[Hit]:
     "route.path-part-syntax",
     "error",
     summary="Path parts use allowed characters.",
-    source="[ISSUE-CLAUDIA]; [ISSUE-CDK-COLON]; [NOTES]",
+    source={"rest": REST_NOTES, "http": HTTP_ROUTES},
     lesson="api-types",
     api_types=frozenset({"rest", "http"}),
 )
@@ -117,12 +123,13 @@ def path_part_syntax(ctx: Context) -> Iterator[Hit]:
                 continue  # variables are checked by route.path-param-whole-segment
             if ctx.api == "rest" and not _REST_PATH_PART.fullmatch(part):
                 loc, label = route_field(pr, "key", "path")
+                bad = ", ".join(repr(c) for c in dict.fromkeys(c for c in part if not _REST_PATH_CHAR.fullmatch(c)))
                 yield Hit(
                     loc,
                     label,
-                    f"The path part {part!r} may only contain letters, digits, '.', '_', '-' and ':'. "
-                    "Rename it (AWS: \"Resource's path part only allow a-zA-Z0-9._- and curly braces at the "
-                    'beginning and the end").',
+                    f"The path part {part!r} contains {bad}, which a REST resource can't use: a path part may "
+                    "contain only letters, digits, '_', '-', '.', ',' and ':' (or be a whole {parameter}). "
+                    "Rename it.",
                 )
                 break
 
@@ -131,7 +138,7 @@ def path_part_syntax(ctx: Context) -> Iterator[Hit]:
     "route.path-param-whole-segment",
     "error",
     summary="Path parameters are whole segments.",
-    source="[NOTES]",
+    source={"rest": REST_NOTES, "http": HTTP_ROUTES},
     lesson="api-types",
     api_types=frozenset({"rest", "http"}),
 )
@@ -153,7 +160,7 @@ def path_param_whole_segment(ctx: Context) -> Iterator[Hit]:
     "route.greedy-last",
     "error",
     summary="{proxy+} is last; it has no children.",
-    source="[DG] api-gateway-method-settings-method-request.md, http-api-develop-routes.md; [LOCALSTACK]",
+    source={"rest": guide("api-gateway-set-up-simple-proxy"), "http": HTTP_ROUTES},
     lesson="api-types",
     api_types=frozenset({"rest", "http"}),
 )
@@ -176,7 +183,7 @@ def greedy_last(ctx: Context) -> Iterator[Hit]:
     "route.one-variable-child",
     "error",
     summary="At most one variable child per REST resource.",
-    source="[ISSUE-SNJ-206]; [ISSUE-SLS-3075]; [ISSUE-IMPORTER-202]",
+    source=REST_RESOURCES,
     lesson="api-types",
     api_types=REST,
 )
@@ -205,9 +212,9 @@ def one_variable_child(ctx: Context) -> Iterator[Hit]:
     "route.reserved-path",
     "tip",
     summary="/ping and /sping at the root are reserved.",
-    source="[NOTES]",
+    source=REST_WEBSOCKET_NOTES,
     lesson="api-types",
-    api_types=frozenset({"rest", "http"}),
+    api_types=REST,  # AWS documents the reserved paths for REST (and WebSocket) APIs, not for HTTP APIs
 )
 def reserved_paths(ctx: Context) -> Iterator[Hit]:
     for pr in ctx.path_routes:
@@ -225,7 +232,7 @@ def reserved_paths(ctx: Context) -> Iterator[Hit]:
     "route.duplicate",
     "error",
     summary="Each route key appears once.",
-    source="[ISSUE-SLS-2730]; [EXP-V2]",
+    source=ROUTES,
     lesson="api-types",
 )
 def duplicate_routes(ctx: Context) -> Iterator[Hit]:

@@ -6,10 +6,17 @@ from collections.abc import Iterator
 
 from ..model import AUTHORIZER_TYPES
 from .core import HTTP, REST, WS, Context, Hit, Topic, authorizer_label, route_field
+from .sources import AUTHORIZERS, METHOD_AUTHORIZATION, QUOTAS, guide
 
 topic = Topic()
 
-MAX_AUTHORIZERS = 10
+MAX_AUTHORIZERS = 10  # the default of a quota AWS raises through AWS Support
+#: The quota's name in each API type's quota table.
+AUTHORIZER_QUOTA = {
+    "rest": "Authorizers per API (AWS Lambda and Amazon Cognito)",
+    "http": "Authorizers per API",
+    "websocket": "AWS Lambda authorizers per API",
+}
 AUTHORIZER_TTL_MAX = 3600
 MAX_JWT_SCOPES = 10
 MAX_JWT_AUDIENCES = 50
@@ -26,10 +33,16 @@ topic.capability(
     "auth.type-by-api-type",
     "authorization_types",
     {"COGNITO_USER_POOLS": REST, "JWT": HTTP},
-    "{value} authorization is available only on {allowed} APIs. On {a_api} API choose one of {offered} "
-    "(for Cognito tokens on an HTTP API, use a JWT authorizer with the user pool as issuer).",
+    {
+        "rest": "{value} authorization is available only on {allowed} APIs. On {a_api} API choose one of {offered} "
+        "(to accept JWTs on a REST API, use a Cognito user pool or a Lambda authorizer).",
+        "http": "{value} authorization is available only on {allowed} APIs. On {a_api} API choose one of {offered} "
+        "(for Cognito tokens on an HTTP API, use a JWT authorizer with the user pool as issuer).",
+        "websocket": "{value} authorization is available only on {allowed} APIs. On {a_api} API choose one of "
+        "{offered} (a Lambda REQUEST authorizer on $connect can check any token).",
+    },
     summary="Authorization types per API type.",
-    source="[BOTO-V1] PutMethod; [BOTO-V2] CreateRoute",
+    source=METHOD_AUTHORIZATION,
     lesson="security",
 )
 
@@ -40,7 +53,7 @@ topic.capability(
     {"TOKEN": REST, "COGNITO_USER_POOLS": REST, "JWT": HTTP},
     "{value} authorizers exist only on {allowed} APIs; {a_api} API offers these authorizer types: {offered}.",
     summary="Authorizer types per API type.",
-    source="[BOTO-V1] AuthorizerType; [BOTO-V2] AuthorizerType; [WS-LAMBDA-AUTH]; [CMP]",
+    source=AUTHORIZERS,
     lesson="lambda-authorizers",
 )
 
@@ -49,7 +62,7 @@ topic.capability(
     "auth.authorizer-missing",
     "error",
     summary="Routes name an existing authorizer.",
-    source="[EXP-REST] (CUSTOM without authorizerId); [BOTO-V1] PutMethod",
+    source=METHOD_AUTHORIZATION,
     lesson="security",
 )
 def authorizer_missing(ctx: Context) -> Iterator[Hit]:
@@ -68,7 +81,7 @@ def authorizer_missing(ctx: Context) -> Iterator[Hit]:
     "auth.authorizer-type-match",
     "error",
     summary="Route authorization matches its authorizer type.",
-    source="[CFNLINT-SRC] E3708",
+    source=METHOD_AUTHORIZATION,
     lesson="security",
 )
 def authorizer_type_match(ctx: Context) -> Iterator[Hit]:
@@ -90,7 +103,7 @@ def authorizer_type_match(ctx: Context) -> Iterator[Hit]:
     "auth.websocket-connect-only",
     "error",
     summary="WebSocket authorization only on $connect.",
-    source="[DG] websocket-api-develop-routes.md; [WS-LAMBDA-AUTH]",
+    source=guide("apigateway-websocket-api-route-keys-connect-disconnect"),
     lesson="websocket",
     api_types=WS,
 )
@@ -101,8 +114,9 @@ def websocket_auth_connect_only(ctx: Context) -> Iterator[Hit]:
             yield Hit(
                 loc,
                 label,
-                "WebSocket APIs authorize only on $connect (the whole connection is then trusted). "
-                "Set this route's authorization to NONE and authorize on $connect.",
+                f"This route asks for {pr.route.authorization} authorization, but WebSocket APIs authorize only on "
+                "$connect (the whole connection is then trusted). Set this route's authorization to NONE and "
+                "authorize on $connect.",
             )
 
 
@@ -110,7 +124,11 @@ def websocket_auth_connect_only(ctx: Context) -> Iterator[Hit]:
     "auth.scopes",
     "error",
     summary="Scopes only with JWT/Cognito; at most 10.",
-    source="[Q-HTTP]; [BOTO-V2] CreateRoute.AuthorizationScopes",
+    source={
+        "rest": METHOD_AUTHORIZATION["rest"],
+        "http": guide("http-api-jwt-authorizer"),
+        "websocket": METHOD_AUTHORIZATION["websocket"],
+    },
     lesson="jwt",
 )
 def scopes(ctx: Context) -> Iterator[Hit]:
@@ -120,7 +138,12 @@ def scopes(ctx: Context) -> Iterator[Hit]:
             continue
         loc, label = route_field(pr, "scopes", "scopes")
         if route.authorization not in ("JWT", "COGNITO_USER_POOLS"):
-            yield Hit(loc, label, "Authorization scopes work only with a JWT or Cognito user pool authorizer; remove them.")
+            yield Hit(
+                loc,
+                label,
+                "Authorization scopes work only with a JWT or Cognito user pool authorizer, and this route's "
+                f"authorization is {route.authorization or 'NONE'}; remove the scopes.",
+            )
         elif route.authorization == "JWT" and len(route.scopes) > MAX_JWT_SCOPES:
             yield Hit(loc, label, f"A route can require at most {MAX_JWT_SCOPES} scopes; it has {len(route.scopes)}.")
 
@@ -129,7 +152,7 @@ def scopes(ctx: Context) -> Iterator[Hit]:
     "authorizer.config-required",
     "error",
     summary="Authorizers have what their type needs.",
-    source="[EXP-REST]; [BOTO-V2] CreateAuthorizer; [Q-HTTP]",
+    source=AUTHORIZERS,
     lesson="lambda-authorizers",
 )
 def authorizer_config(ctx: Context) -> Iterator[Hit]:
@@ -139,20 +162,26 @@ def authorizer_config(ctx: Context) -> Iterator[Hit]:
         if not a.name:
             problems.append("a name")
         if a.type in ("TOKEN", "REQUEST") and not a.lambda_arn:
-            problems.append("lambda_arn (the authorizer function)")
+            problems.append("a Lambda ARN (the authorizer function)")
         if a.type == "TOKEN" and len(a.identity_sources) > 1:
-            problems.append("exactly one identity source (a TOKEN authorizer reads one header)")
+            problems.append(
+                f"exactly one identity source, not {len(a.identity_sources)} (a TOKEN authorizer reads one header)"
+            )
         if a.type == "COGNITO_USER_POOLS" and not a.user_pool_arns:
-            problems.append("user_pool_arns (at least one user pool)")
+            problems.append("at least one user pool ARN")
         if a.type == "JWT":
             if not a.issuer:
-                problems.append("issuer (the token issuer URL)")
+                problems.append("a JWT issuer (the token issuer URL)")
             if not a.audience:
-                problems.append("audience (at least one client id)")
+                problems.append("a JWT audience (at least one app client ID)")
             elif len(a.audience) > MAX_JWT_AUDIENCES:
-                problems.append(f"at most {MAX_JWT_AUDIENCES} audiences")
+                problems.append(f"at most {MAX_JWT_AUDIENCES} audiences, not {len(a.audience)}")
         if a.type == "REQUEST" and ctx.api == "http" and a.payload_format_version not in ("1.0", "2.0"):
-            problems.append("payload_format_version 1.0 or 2.0 (HTTP API Lambda authorizers)")
+            shown = f", not {a.payload_format_version!r}" if a.payload_format_version else ""
+            problems.append(
+                f"an authorizer payload format version, 1.0 or 2.0{shown} (AWS requires one for HTTP API Lambda "
+                "authorizers)"
+            )
         if problems:
             kind = f"{a.type} authorizer" if a.type else "authorizer"
             yield Hit(loc, label, f"This {kind} needs {'; '.join(problems)}.")
@@ -162,7 +191,7 @@ def authorizer_config(ctx: Context) -> Iterator[Hit]:
     "authorizer.ttl-range",
     "error",
     summary="Authorizer TTL 0-3600 s.",
-    source="[BOTO-V1]; [BOTO-V2]; [CFNLINT-SRC] E3718",
+    source=AUTHORIZERS,
     lesson="lambda-authorizers",
 )
 def authorizer_ttl(ctx: Context) -> Iterator[Hit]:
@@ -180,7 +209,7 @@ def authorizer_ttl(ctx: Context) -> Iterator[Hit]:
     "authorizer.duplicate-name",
     "error",
     summary="Authorizer names are unique (app rule).",
-    source="app rule (routes refer to authorizers by name)",
+    source=AUTHORIZERS,
     lesson="security",
 )
 def authorizer_duplicate(ctx: Context) -> Iterator[Hit]:
@@ -190,29 +219,36 @@ def authorizer_duplicate(ctx: Context) -> Iterator[Hit]:
             yield Hit(
                 f"authorizers[{i}].name",
                 authorizer_label(a.name, i),
-                "Two authorizers share this name; routes refer to authorizers by name, so rename one.",
+                f"Two authorizers are named {a.name!r}. Routes here refer to authorizers by name (an app rule; "
+                "AWS gives each one an ID), so rename one.",
             )
         seen.add(a.name)
 
 
 @topic.rule(
     "authorizer.count",
-    "error",
-    summary="At most 10 authorizers.",
-    source="[Q-REST]; [Q-HTTP]; [Q-WS]",
+    "warning",
+    summary="More than 10 authorizers needs a quota increase.",
+    source=QUOTAS,
     lesson="quotas",
 )
 def authorizer_count(ctx: Context) -> Iterator[Hit]:
     n = len(ctx.design.authorizers)
     if n > MAX_AUTHORIZERS:
-        yield Hit("authorizers", "Authorizers", f"The API has {n} authorizers; the quota is {MAX_AUTHORIZERS} per API.")
+        yield Hit(
+            "authorizers",
+            "Authorizers",
+            f"The API has {n} authorizers, more than the default '{AUTHORIZER_QUOTA[ctx.api]}' quota of "
+            f"{MAX_AUTHORIZERS}. AWS creates them only if the quota is raised for this API (ask AWS Support); "
+            "otherwise reuse authorizers across routes.",
+        )
 
 
 @topic.rule(
     "security.write-route-open",
     "warning",
     summary="Write routes have authorization.",
-    source="best practice ([DG] security)",
+    source={"rest": guide("apigateway-control-access-to-api"), "http": guide("http-api-access-control")},
     lesson="security",
     api_types=frozenset({"rest", "http"}),
 )

@@ -6,12 +6,13 @@ import re
 from collections.abc import Iterator
 
 from .core import REST, V2, Context, Hit, Topic, stage_label
+from .sources import COMPARISON, QUOTAS, REST_WEBSOCKET_NOTES, STAGES, THROTTLING, guide, rest_api
 
 topic = Topic()
 
 CACHE_SIZES = ("0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118", "237")  # §2.4
 CACHE_TTL_MAX = 3600
-MAX_STAGES = 10
+MAX_STAGES = 10  # the default of the "Stages per API" quota; raisable
 MAX_STAGE_VARIABLES = 100
 
 _STAGE_NAME = re.compile(r"[A-Za-z0-9_-]{1,128}")
@@ -23,7 +24,11 @@ _STAGE_VAR_VALUE = re.compile(r"[A-Za-z0-9\-._~:/?#&=,]+")
     "stage.none",
     "warning",
     summary="The API is deployed to a stage.",
-    source="[DG] apigateway-set-up-websocket-deployment.md, http-api-stages.md; §3",
+    source={
+        "rest": guide("how-to-deploy-api"),
+        "http": guide("http-api-stages"),
+        "websocket": guide("apigateway-set-up-websocket-deployment"),
+    },
     lesson="deployments",
     misconception="rest-changes-live-on-save",
 )
@@ -41,7 +46,7 @@ def no_stage(ctx: Context) -> Iterator[Hit]:
     "stage.deploy-needs-methods",
     "error",
     summary="A REST deployment needs a method.",
-    source="§3.1 step 7 (CreateDeployment); [EXP-REST]",
+    source=guide("how-to-deploy-api"),
     lesson="deployments",
     api_types=REST,
 )
@@ -58,7 +63,7 @@ def deploy_needs_methods(ctx: Context) -> Iterator[Hit]:
     "stage.name-syntax",
     "error",
     summary="Stage names: letters, digits, - and _ (HTTP: or $default).",
-    source="[BOTO-V1] CreateStage.stageName; [BOTO-V2] ResetAuthorizersCache.StageName; [CDK-PR-13031]",
+    source={"rest": REST_WEBSOCKET_NOTES, "http": guide("http-api-stages"), "websocket": REST_WEBSOCKET_NOTES},
     lesson="stages",
 )
 def stage_name(ctx: Context) -> Iterator[Hit]:
@@ -78,7 +83,7 @@ def stage_name(ctx: Context) -> Iterator[Hit]:
     "stage.duplicate-name",
     "error",
     summary="Stage names are unique.",
-    source="[EXP-REST] (duplicate stage names)",
+    source=STAGES,
     lesson="stages",
 )
 def stage_duplicate(ctx: Context) -> Iterator[Hit]:
@@ -95,15 +100,21 @@ def stage_duplicate(ctx: Context) -> Iterator[Hit]:
 
 @topic.rule(
     "stage.count",
-    "error",
-    summary="At most 10 stages.",
-    source="[Q-REST]; [Q-HTTP]; [Q-WS]",
+    "warning",
+    summary="More than 10 stages needs a quota increase.",
+    source=QUOTAS,
     lesson="quotas",
 )
 def stage_count(ctx: Context) -> Iterator[Hit]:
     n = len(ctx.design.stages)
     if n > MAX_STAGES:
-        yield Hit("stages", "Stages", f"The API has {n} stages; the quota is {MAX_STAGES} per API.")
+        yield Hit(
+            "stages",
+            "Stages",
+            f"The API has {n} stages, more than the default 'Stages per API' quota of {MAX_STAGES}. AWS creates "
+            "them only if the quota is raised for this API (request it in Service Quotas); otherwise remove the "
+            "stages you don't need.",
+        )
 
 
 def _each_stage_variable(ctx: Context) -> Iterator[tuple[str, str, str, str]]:
@@ -119,7 +130,7 @@ def _each_stage_variable(ctx: Context) -> Iterator[tuple[str, str, str, str]]:
     "stage.variable-name",
     "error",
     summary="Stage variable names: letters, digits, _; at most 64.",
-    source="[BOTO-V1] CreateStage.variables; [Q-REST]",
+    source=STAGES,
     lesson="stage-variables",
 )
 def stage_variable_name(ctx: Context) -> Iterator[Hit]:
@@ -136,17 +147,20 @@ def stage_variable_name(ctx: Context) -> Iterator[Hit]:
     "stage.variable-value",
     "error",
     summary="Stage variable values: allowed characters, 1-512.",
-    source="[BOTO-V1] CreateStage.variables; [Q-REST]",
+    source=STAGES,
     lesson="stage-variables",
 )
 def stage_variable_value(ctx: Context) -> Iterator[Hit]:
     for loc, label, name, value in _each_stage_variable(ctx):
-        if not _STAGE_VAR_VALUE.fullmatch(value) or len(value) > 512:
+        if len(value) > 512:
+            yield Hit(loc, label, f"The value of stage variable {name!r} is {len(value)} characters long; at most 512.")
+        elif not _STAGE_VAR_VALUE.fullmatch(value):
+            shown = "an empty value" if not value else f"the value {value!r}, with characters AWS doesn't accept"
             yield Hit(
                 loc,
                 label,
-                f"The value of stage variable {name!r} must be 1-512 characters of letters, digits and "
-                "-._~:/?#&=, (no spaces, not empty).",
+                f"Stage variable {name!r} has {shown}: a value is 1 to 512 letters, digits and -._~:/?#&=, "
+                "characters (no spaces).",
             )
 
 
@@ -154,8 +168,9 @@ def stage_variable_value(ctx: Context) -> Iterator[Hit]:
     "stage.variable-count",
     "error",
     summary="At most 100 stage variables.",
-    source="[Q-REST]; [Q-HTTP]",
+    source={"rest": QUOTAS["rest"], "http": QUOTAS["http"]},
     lesson="stage-variables",
+    api_types=frozenset({"rest", "http"}),  # the WebSocket quota table lists no stage-variable quota
 )
 def stage_variable_count(ctx: Context) -> Iterator[Hit]:
     for i, s in enumerate(ctx.design.stages):
@@ -174,7 +189,7 @@ topic.capability(
     "Caching exists only on REST API stages; {a_api} API has no cache. Turn it off (cache in your backend or "
     "a CloudFront distribution instead).",
     summary="Caching is REST only.",
-    source="[CMP]",
+    source=COMPARISON,
     lesson="caching",
     misconception="http-api-has-rest-features",
 )
@@ -184,7 +199,7 @@ topic.capability(
     "stage.cache-size",
     "error",
     summary="Cache sizes from the AWS list.",
-    source="[BOTO-V1] CacheClusterSize",
+    source=rest_api("CreateStage"),
     lesson="caching",
     api_types=REST,
 )
@@ -202,7 +217,7 @@ def cache_size(ctx: Context) -> Iterator[Hit]:
     "stage.cache-ttl",
     "error",
     summary="Cache TTL 0-3600 s.",
-    source="[Q-REST]; [DG] api-gateway-caching.md",
+    source=guide("api-gateway-caching"),
     lesson="caching",
     api_types=REST,
 )
@@ -223,7 +238,7 @@ topic.capability(
     "Canary releases exist only on REST API stages. On {a_api} API, shift traffic another way (for example "
     "Lambda alias weights) or use a REST API.",
     summary="Canary releases are REST only.",
-    source="[CMP]",
+    source=COMPARISON,
     lesson="canary",
     misconception="http-api-has-rest-features",
 )
@@ -233,7 +248,7 @@ topic.capability(
     "stage.canary-percent",
     "error",
     summary="Canary traffic 0-100 %.",
-    source="[DG] canary-release.md; [BOTO-V1] CanarySettings",
+    source=guide("canary-release"),
     lesson="canary",
     api_types=REST,
 )
@@ -254,7 +269,7 @@ topic.capability(
     "AWS WAF attaches only to REST API stages; {a_api} API can't use a web ACL. Remove it (or put CloudFront "
     "with WAF in front).",
     summary="AWS WAF is REST only.",
-    source="[CMP]",
+    source=COMPARISON,
     lesson="waf",
     misconception="http-api-has-rest-features",
 )
@@ -264,10 +279,10 @@ topic.capability(
     "stage.auto-deploy-not-rest",
     "features",
     {"auto_deploy": V2},
-    "REST API stages have no automatic deployment: you deploy each change to a stage yourself. Clear "
-    "auto-deploy and create a deployment.",
+    "REST API stages have no automatic deployment: you deploy each change to a stage yourself. Turn "
+    "automatic deployment off and create a deployment.",
     summary="Automatic deployments are HTTP/WebSocket only.",
-    source="[CMP]; [CDK-INTEG] (WebSocket, unofficial)",
+    source=COMPARISON,
     lesson="deployments",
     misconception="rest-changes-live-on-save",
 )
@@ -277,9 +292,9 @@ topic.capability(
     "stage.no-execution-logs-http",
     "features",
     {"execution_logs": frozenset({"rest", "websocket"})},
-    "HTTP APIs have no execution logging levels (only access logs); set the logging level to OFF.",
+    "HTTP APIs have no execution logs (only access logs); set the stage's execution logging to OFF.",
     summary="Execution logging is REST/WebSocket only.",
-    source="[CMP]; [BOTO-V2] RouteSettings",
+    source=COMPARISON,
     lesson="logging",
 )
 
@@ -288,7 +303,7 @@ topic.capability(
     "stage.throttle-values",
     "error",
     summary="Throttle limits are non-negative.",
-    source="[EXP-V2] (negative throttling)",
+    source=THROTTLING,
     lesson="throttling",
 )
 def throttle_values(ctx: Context) -> Iterator[Hit]:
@@ -307,7 +322,7 @@ def throttle_values(ctx: Context) -> Iterator[Hit]:
     "stage.no-throttling",
     "warning",
     summary="Each stage sets throttling.",
-    source="best practice; [Q-ACCT] (account throttle shared by all APIs)",
+    source=THROTTLING,
     lesson="throttling",
 )
 def no_throttling(ctx: Context) -> Iterator[Hit]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .core import REST, Context, Hit, Topic, route_field
+from .sources import COMPARISON, guide
 
 topic = Topic()
 
@@ -13,10 +14,15 @@ topic.capability(
     "validator.rest-only",
     "features",
     {"request_validation": REST},
-    "Request validators exist only on REST APIs. {api} APIs don't validate requests this way; remove it "
-    "(and validate in your backend).",
-    summary="Request validators are REST only.",
-    source="[CMP]; [DG] http-api-open-api.md, websocket-api-request-validation.md",
+    {
+        "http": "Request validators exist only on REST APIs, and HTTP APIs don't validate requests at all. "
+        "Remove it and validate the request in your backend (or use a REST API).",
+        "websocket": "Request validators exist only on REST APIs. A WebSocket API validates a message against "
+        "its route's request model instead: a JSON schema, chosen by the route's model selection expression. "
+        "Remove the validator here.",
+    },
+    summary="Request validators are REST only (WebSocket APIs validate with route request models).",
+    source={"http": COMPARISON, "websocket": guide("websocket-api-request-validation")},
     lesson="request-validation",
 )
 
@@ -25,7 +31,7 @@ topic.capability(
     "validator.unknown-ref",
     "error",
     summary="Routes name an existing request validator.",
-    source="[BOTO-V1] PutMethod.requestValidatorId",
+    source=guide("api-gateway-method-request-validation"),
     lesson="request-validation",
     api_types=REST,
 )
