@@ -1,10 +1,21 @@
 """The decision helper of the "Choosing a design" lesson: answers about clients, protocol, features
 and priorities in, a recommended API type and endpoint type out, each with its reasons and the
-lesson sections that teach them. Plain data and one function, so it is easy to test and to extend."""
+lesson sections that teach them. Plain data and one function, so it is easy to test and to extend.
+
+The labs to try come from the lab catalogue (`courseware.models.Lab`, registered by the labs app at
+sync), chosen by what each lab's reference design uses (`Lab.features`): the labs of the recommended
+API type that practise the features asked for, then those with the recommended endpoint type. No lab
+is named here; a lab that leaves the catalogue is no longer recommended.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Protocol
+
+from .models import Lab
 
 PROTOCOLS = {
     "request": "Request and response (a client asks, the API answers)",
@@ -30,11 +41,34 @@ PRIORITIES = {
 }
 REST_ONLY = {"api-keys", "caching", "waf", "canary", "transform", "mock"}
 
+# What a need or an endpoint type looks like in a lab's reference design (`Lab.features` tags).
+NEED_FEATURES = {
+    "api-keys": "feature:api_keys",
+    "caching": "feature:caching",
+    "waf": "feature:waf",
+    "canary": "feature:canary",
+    "transform": "integration:aws",
+    "mock": "integration:mock",
+    "jwt": "authorizer:JWT",
+}
+ENDPOINT_FEATURES = {"Edge-optimized": "endpoint:EDGE", "Regional": "endpoint:REGIONAL", "Private": "endpoint:PRIVATE"}
+API_TYPES = {"REST": "rest", "HTTP": "http", "WebSocket": "websocket"}
+MAX_LABS = 3
+
 
 @dataclass
 class Reason:
     text: str
     lesson: str  # "slug#anchor"
+
+
+class CatalogueLab(Protocol):
+    """What the helper reads of a lab: a `courseware.models.Lab`, or any object with these fields."""
+
+    slug: str
+    title: str
+    api_type: str
+    features: Sequence[str]
 
 
 @dataclass
@@ -43,20 +77,62 @@ class Recommendation:
     endpoint_type: str  # "Edge-optimized" | "Regional" | "Private"
     reasons: list[Reason] = field(default_factory=list)
     cautions: list[Reason] = field(default_factory=list)
-    labs: list[str] = field(default_factory=list)
+    needs: frozenset[str] = frozenset()
+    # The labs to choose from; None: the published labs of the catalogue, read when first needed.
+    catalogue: Sequence[CatalogueLab] | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def lab_entries(self) -> list[CatalogueLab]:
+        """The labs to try, with their titles (`Lab` rows unless a catalogue was given): one query."""
+        if self.catalogue is None:
+            self.catalogue = list(Lab.objects.published())
+        return choose_labs(self.catalogue, self.api_type, self.endpoint_type, self.needs)
+
+    @property
+    def labs(self) -> list[str]:
+        """The slugs of `lab_entries`."""
+        return [lab.slug for lab in self.lab_entries]
 
 
-def recommend(protocol: str, clients: str, needs: set[str], priority: str) -> Recommendation:
+def choose_labs(
+    catalogue: Iterable[CatalogueLab], api_type: str, endpoint_type: str, needs: Iterable[str] = ()
+) -> list[CatalogueLab]:
+    """The labs of `api_type` that practise the most of the needs (two points each) and the endpoint
+    type (one point), best first, in catalogue order among equals; every lab of the API type when none
+    scores. At most MAX_LABS."""
+    wanted = {NEED_FEATURES[need] for need in needs if need in NEED_FEATURES}
+    endpoint = ENDPOINT_FEATURES.get(endpoint_type, "")
+    candidates = [lab for lab in catalogue if lab.api_type == API_TYPES.get(api_type)]
+
+    def score(lab: CatalogueLab) -> int:
+        features = set(lab.features)
+        return 2 * len(features & wanted) + (endpoint in features)
+
+    scored = sorted(((score(lab), index, lab) for index, lab in enumerate(candidates)), key=lambda t: (-t[0], t[1]))
+    chosen = [lab for points, _, lab in scored if points] or candidates
+    return chosen[:MAX_LABS]
+
+
+def recommend(
+    protocol: str, clients: str, needs: set[str], priority: str, catalogue: Sequence[CatalogueLab] | None = None
+) -> Recommendation:
+    """`catalogue`: the labs to choose from (default: the published lab catalogue, read only when the
+    recommendation's labs are first asked for, so the rest stays a pure function)."""
     if protocol == "two-way":
-        return _websocket(clients, needs)
-    rest_needs = sorted(needs & REST_ONLY)
-    if clients == "vpc" or rest_needs:
-        return _rest(clients, needs, rest_needs, priority)
-    return _http(clients, needs, priority)
+        rec = _websocket(clients, needs)
+    else:
+        rest_needs = sorted(needs & REST_ONLY)
+        if clients == "vpc" or rest_needs:
+            rec = _rest(clients, needs, rest_needs, priority)
+        else:
+            rec = _http(clients, needs, priority)
+    rec.needs = frozenset(needs)
+    rec.catalogue = catalogue
+    return rec
 
 
 def _websocket(clients: str, needs: set[str]) -> Recommendation:
-    rec = Recommendation("WebSocket", "Regional", labs=["websocket-chat"])
+    rec = Recommendation("WebSocket", "Regional")
     rec.reasons.append(Reason(
         "Clients and server keep a connection open and either side can send a message: that is a "
         "WebSocket API. Messages reach a route chosen by the route selection expression, such as "
@@ -96,20 +172,17 @@ def _rest(clients: str, needs: set[str], rest_needs: list[str], priority: str = 
             "Only REST APIs have private endpoints: clients reach them through an interface VPC "
             "endpoint, and a resource policy must allow them (without one every call is denied).",
             "endpoint-types"))
-        rec.labs.append("private-api")
     if rest_needs:
         names = ", ".join(NEEDS[need].split(" (")[0].lower() for need in rest_needs)
         rec.reasons.append(Reason(
             f"You need {names}: HTTP APIs do not offer {'it' if len(rest_needs) == 1 else 'them'}; REST APIs do.",
             "api-types#feature-comparison"))
     if "canary" in needs:
-        rec.labs.append("canary-release")
         rec.cautions.append(Reason(
             "Decide on a canary with data: set up metrics, logs and alarms first, and compare the canary's "
             "error rate and latency with the production release's before you promote it.",
             "observability#alarms"))
     if "transform" in needs:
-        rec.labs.append("dynamodb-direct")
         rec.reasons.append(Reason(
             "Mapping templates let API Gateway reshape the request itself, for example into a DynamoDB "
             "call with no Lambda function in between.", "mapping-templates"))
@@ -140,12 +213,11 @@ def _rest(clients: str, needs: set[str], rest_needs: list[str], priority: str = 
         rec.cautions.append(Reason(
             "REST APIs have no JWT authorizer: use a Cognito user pool authorizer, or check the token "
             "in a Lambda authorizer.", "security"))
-    rec.labs.append("rest-order-service")
     return rec
 
 
 def _http(clients: str, needs: set[str], priority: str) -> Recommendation:
-    rec = Recommendation("HTTP", "Regional", labs=["http-jwt-cors"])
+    rec = Recommendation("HTTP", "Regional")
     rec.reasons.append(Reason(
         "Nothing you need is REST-only, and HTTP APIs are built for low latency and low cost.",
         "api-types#feature-comparison"))

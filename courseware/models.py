@@ -8,11 +8,12 @@ LearningEvent) are written by people using the site.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import cached_property
 
 from .events import Obj, ObjectType, Verb, record
 
@@ -46,6 +47,10 @@ class Lesson(models.Model):
     minutes = models.PositiveSmallIntegerField(default=10)
     objectives = models.JSONField(default=list)
     labs = models.JSONField(default=list, help_text="Slugs of the lab scenarios that practise it.")
+    # Written at sync from `labs` and the lab catalogue, so a lesson page names its labs without a query.
+    lab_links = models.JSONField(
+        default=list, blank=True, help_text="[{slug, title}] of the labs in `labs` that the catalogue publishes."
+    )
     interactive = models.CharField(
         max_length=50, blank=True, help_text="An interactive tool shown with the lesson (decision-helper)."
     )
@@ -73,14 +78,11 @@ class Lesson(models.Model):
     def section_title(self, anchor: str) -> str:
         return next((s["title"] for s in self.toc if s["id"] == anchor), "")
 
-    @cached_property
-    def lab_entries(self) -> list[Lab]:
-        """The labs its front matter lists (`labs`) that the catalogue publishes, in that order: one
-        query, none when it lists no lab."""
-        if not self.labs:
-            return []
-        found = Lab.objects.published().in_bulk(self.labs, field_name="slug")
-        return [found[slug] for slug in self.labs if slug in found]
+    @property
+    def lab_entries(self) -> list[LabLink]:
+        """The labs its front matter lists (`labs`) that the catalogue publishes, in that order, with
+        their titles: read from `lab_links`, no query."""
+        return [LabLink(link["slug"], link["title"]) for link in self.lab_links]
 
 
 class GlossaryTerm(models.Model):
@@ -150,6 +152,21 @@ class LabQuerySet(models.QuerySet):
         return dict(self.values_list("slug", "title"))
 
 
+def lab_url(slug: str) -> str:
+    return reverse("labs:detail", args=[slug])
+
+
+@dataclass(frozen=True)
+class LabLink:
+    """A lab as a page links to it."""
+
+    slug: str
+    title: str
+
+    def get_absolute_url(self) -> str:
+        return lab_url(self.slug)
+
+
 class Lab(models.Model):
     """A hands-on lab of the catalogue. The labs app registers its scenarios here at sync
     (`courseware.sync.register_labs`, on the `content_synced` signal), so courseware can name and link
@@ -181,7 +198,7 @@ class Lab(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("labs:detail", args=[self.slug])
+        return lab_url(self.slug)
 
 
 class LessonProgress(models.Model):

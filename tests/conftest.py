@@ -77,15 +77,19 @@ _parsed_course = None
 
 
 def _load_course_into_db():
+    """The course, and the lab catalogue with it: `apply` sends `content_synced`, on which the labs app
+    registers its scenarios, as `manage.py sync_content` does."""
     global _parsed_course
     from django.conf import settings
 
     from courseware.content import load_course
+    from courseware.models import Lab
     from courseware.sync import apply
 
     if _parsed_course is None:
         _parsed_course = load_course(settings.CONTENT_DIRS)
     apply(_parsed_course)
+    assert Lab.objects.published().exists(), "the labs app registered no lab catalogue on content_synced"
 
 
 @pytest.fixture(scope="session")
@@ -97,8 +101,8 @@ def django_db_setup(django_db_setup, django_db_blocker):
 @pytest.fixture
 def course(db):
     """The real course, loaded in the database."""
-    from courseware.models import Lesson
+    from courseware.models import Lab, Lesson
 
-    if not Lesson.objects.exists():
+    if not Lesson.objects.exists() or not Lab.objects.exists():
         _load_course_into_db()
     return Lesson.objects.published().in_course_order()

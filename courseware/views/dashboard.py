@@ -23,5 +23,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "learner_count": learner_count,
         "activity": stats.recent_activity(),
         "misconceptions": stats.top_misconceptions(),
+        "labs": stats.lab_activity(),
         "nav": "dashboard",
     })

@@ -6,11 +6,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from courseware.content import ContentError, load_course
-from courseware.sync import apply
+from courseware.sync import CatalogueError, apply
 
 
 class Command(BaseCommand):
-    help = "Check the course files in CONTENT_DIRS and load them into the database (all or nothing)."
+    help = (
+        "Check the course files in CONTENT_DIRS and load them into the database (all or nothing), "
+        "with the lab catalogue that installed apps register on courseware.sync.content_synced."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("dirs", nargs="*", help="Content directories (default: settings.CONTENT_DIRS).")
@@ -28,7 +31,10 @@ class Command(BaseCommand):
         if check:
             self.stdout.write(self.style.SUCCESS("The course files are valid."))
             return
-        report = apply(course)
+        try:
+            report = apply(course)
+        except CatalogueError as error:
+            raise CommandError(f"The lab catalogue could not be registered; nothing was loaded:\n  {error}") from None
         counts = ", ".join(f"{n} {what}" for what, n in report.counts.items())
         changes = []
         if report.created:
@@ -38,3 +44,5 @@ class Command(BaseCommand):
         if report.unpublished:
             changes.append(f"unpublished: {', '.join(report.unpublished)}")
         self.stdout.write(f"Course loaded: {counts}." + (f" ({'; '.join(changes)})" if changes else ""))
+        for warning in report.warnings:
+            self.stderr.write(self.style.WARNING(f"Warning: {warning}"))
