@@ -5,11 +5,23 @@ Kept in one place so that when the course content settles (lesson section ids, m
 ``"lesson-slug#section-anchor"``; the anchors are the Python-Markdown toc slugs of the section titles we
 use in ``courseware/content/lessons`` (a test checks every anchor and misconception slug against the
 course content when it is present).
+
+The misconceptions themselves (statement, correction, lesson) have one source, the course's
+``misconceptions.yaml``: read here as a plain data file (this package imports neither Django nor
+courseware), once, on first use.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+#: The course's misconceptions, relative to the repository (labs/apigw/references.py -> ../../).
+MISCONCEPTIONS_FILE = Path(__file__).resolve().parents[2] / "courseware" / "content" / "misconceptions.yaml"
 
 LESSON_SLUGS = (
     "front-door",
@@ -72,86 +84,73 @@ class Misconception:
     slug: str
     statement: str
     correction: str
-    lesson: str
+    lesson: str  # "lesson-slug#section-anchor"
 
 
-def _m(slug: str, statement: str, correction: str, topic: str) -> Misconception:
-    return Misconception(slug, statement, correction, LESSONS[topic])
+#: The misconceptions the labs name (rules, objectives and hints refer to these slugs).
+MISCONCEPTION_SLUGS = (
+    "http-api-has-rest-features",
+    "private-not-rest-only",
+    "lambda-retries",
+    "timeout-always-raisable",
+    "edge-always-fastest",
+    "rest-changes-live-on-save",
+    "callers-must-sign-sigv4",
+    "proxy-allows-mapping-templates",
+    "http-api-has-mock",
+    "private-needs-no-policy",
+    "websocket-routes-by-path",
+)
 
 
-#: The misconceptions named in CONTENT.md, in its words (statement, then the correction in brackets there).
-MISCONCEPTIONS: dict[str, Misconception] = {
-    m.slug: m
-    for m in (
-        _m(
-            "http-api-has-rest-features",
-            "HTTP APIs support API keys, usage plans, caching, WAF, canary releases or private endpoints.",
-            "They don't; those are REST API features.",
-            "api-types",
-        ),
-        _m(
-            "private-not-rest-only",
-            "Private endpoints work for HTTP or WebSocket APIs.",
-            "Private endpoints are REST only.",
-            "private",
-        ),
-        _m(
-            "lambda-retries",
-            "API Gateway retries a failed synchronous Lambda invocation.",
-            "It does not; the caller gets the error.",
-            "retries",
-        ),
-        _m(
-            "timeout-always-raisable",
-            "Any integration timeout can be raised above 29 s.",
-            "Only REST regional and private APIs, by quota request; HTTP APIs stop at 30 s.",
-            "timeout",
-        ),
-        _m(
-            "edge-always-fastest",
-            "Edge-optimized is always fastest.",
-            "Not for clients in the API's own Region: regional avoids the CloudFront hop, and a regional API "
-            "can sit behind your own CloudFront distribution.",
-            "regional",
-        ),
-        _m(
-            "rest-changes-live-on-save",
-            "A change to a REST API is live as soon as it is saved.",
-            "It needs a deployment to a stage.",
-            "deployments",
-        ),
-        _m(
-            "callers-must-sign-sigv4",
-            "Callers must sign requests with Signature Version 4 for API Gateway to invoke Lambda.",
-            "API Gateway holds the permission; callers sign only when the method uses IAM authorization.",
-            "sigv4",
-        ),
-        _m(
-            "proxy-allows-mapping-templates",
-            "A proxy integration lets you transform the request with a mapping template.",
-            "That is a custom, non-proxy integration.",
-            "custom-integrations",
-        ),
-        _m(
-            "http-api-has-mock",
-            "HTTP APIs offer mock integrations.",
-            "They don't; REST and WebSocket APIs do.",
-            "mock",
-        ),
-        _m(
-            "private-needs-no-policy",
-            "A private API needs no resource policy.",
-            "Without one, every call is denied.",
-            "private-policy",
-        ),
-        _m(
-            "websocket-routes-by-path",
-            "WebSocket routes are chosen by path.",
-            "They are chosen by the route selection expression, e.g. an `action` field in the message body.",
-            "route-selection",
-        ),
-    )
-}
+class MisconceptionError(ValueError):
+    """The course's misconceptions file is missing, unreadable, or lacks a misconception the labs name."""
+
+
+@cache
+def load_misconceptions(path: Path = MISCONCEPTIONS_FILE) -> dict[str, Misconception]:
+    """The labs' misconceptions (MISCONCEPTION_SLUGS, in that order) in the course's words; read once."""
+    try:
+        entries = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise MisconceptionError(f"{path}: can't be read ({exc})") from None
+    by_slug = {
+        str(entry["slug"]): entry
+        for entry in entries or []
+        if isinstance(entry, Mapping) and entry.get("slug")
+    }
+    missing = [slug for slug in MISCONCEPTION_SLUGS if slug not in by_slug]
+    if missing:
+        raise MisconceptionError(f"{path}: no misconception {', '.join(missing)} (the labs name them)")
+    found = {}
+    for slug in MISCONCEPTION_SLUGS:
+        entry = by_slug[slug]
+        texts = {key: str(entry.get(key) or "").strip() for key in ("statement", "correction", "lesson")}
+        empty = [key for key, text in texts.items() if not text]
+        if empty:
+            raise MisconceptionError(f"{path}: misconception {slug!r} needs {', '.join(empty)}")
+        found[slug] = Misconception(slug, texts["statement"], texts["correction"], texts["lesson"])
+    return found
+
+
+class _Misconceptions(Mapping[str, Misconception]):
+    """MISCONCEPTIONS reads the file when first used, not when this module is imported."""
+
+    def __getitem__(self, slug: str) -> Misconception:
+        return load_misconceptions()[slug]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(load_misconceptions())
+
+    def __len__(self) -> int:
+        return len(load_misconceptions())
+
+    def __repr__(self) -> str:
+        return f"MISCONCEPTIONS({', '.join(self)})"
+
+
+#: slug -> Misconception, in the course's words (courseware/content/misconceptions.yaml).
+MISCONCEPTIONS: Mapping[str, Misconception] = _Misconceptions()
 
 
 def lesson(topic: str) -> str:

@@ -64,3 +64,50 @@ def test_misconception_slugs_exist_in_the_course():
     assert sorted(set(MISCONCEPTIONS) - set(course)) == []
     for slug, m in MISCONCEPTIONS.items():
         assert m.lesson == course[slug]["lesson"], slug
+
+
+# --- One source for the misconceptions: the course's misconceptions.yaml --------------------------
+
+LAB_MISCONCEPTIONS = {
+    "http-api-has-rest-features",
+    "private-not-rest-only",
+    "lambda-retries",
+    "timeout-always-raisable",
+    "edge-always-fastest",
+    "rest-changes-live-on-save",
+    "callers-must-sign-sigv4",
+    "proxy-allows-mapping-templates",
+    "http-api-has-mock",
+    "private-needs-no-policy",
+    "websocket-routes-by-path",
+}
+
+
+def test_the_labs_read_the_misconceptions_in_the_course_s_words():
+    from labs.apigw.references import MISCONCEPTIONS_FILE
+
+    assert MISCONCEPTIONS_FILE == CONTENT / "misconceptions.yaml"
+    course = {m["slug"]: m for m in yaml.safe_load(MISCONCEPTIONS_FILE.read_text(encoding="utf-8"))}
+    assert set(MISCONCEPTIONS) == LAB_MISCONCEPTIONS  # the slugs the labs have always named
+    for slug, m in MISCONCEPTIONS.items():
+        assert (m.slug, m.statement, m.correction, m.lesson) == (
+            slug, course[slug]["statement"].strip(), course[slug]["correction"].strip(), course[slug]["lesson"]
+        )
+
+
+def test_no_misconception_text_is_kept_in_the_labs_code():
+    source = (Path(__file__).resolve().parents[2] / "labs" / "apigw" / "references.py").read_text(encoding="utf-8")
+    for m in MISCONCEPTIONS.values():
+        assert m.statement not in source and m.correction not in source, m.slug
+
+
+def test_the_file_is_read_once_and_a_missing_misconception_is_named(tmp_path):
+    from labs.apigw.references import MisconceptionError, load_misconceptions
+
+    assert load_misconceptions() is load_misconceptions()
+    partial = tmp_path / "misconceptions.yaml"
+    partial.write_text("- slug: lambda-retries\n  statement: S.\n  correction: C.\n  lesson: a#b\n", encoding="utf-8")
+    with pytest.raises(MisconceptionError, match="no misconception http-api-has-rest-features"):
+        load_misconceptions(partial)
+    with pytest.raises(MisconceptionError, match="can't be read"):
+        load_misconceptions(tmp_path / "missing.yaml")
