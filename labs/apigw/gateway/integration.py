@@ -227,7 +227,8 @@ def integration_request(ctx: Ctx) -> None:
         parts.append("stage variables: " + ", ".join(used))
     if integ.proxy and integ.uses_lambda:
         fmt = integ.payload_format_version or "1.0"
-        parts.append(f"payload format {fmt}" if ctx.api.api_type == "http" else "the REST proxy event")
+        parts.append({"http": f"payload format {fmt}", "rest": "the REST proxy event"}.get(ctx.api.api_type,
+                                                                                         "the WebSocket event"))
     if integ.request_parameters:
         _map_parameters(ctx, integ.request_parameters, parts)
     ctx.step("integration-request", integ.kind or integ.type, "; ".join(parts) + ".",
