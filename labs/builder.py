@@ -113,15 +113,18 @@ class Step:
     apply: Callable[[Design, Parts], None] = field(repr=False)
     #: (pattern over a finding's location, the id of the input it is about); first match wins
     field_ids: tuple[tuple[str, str], ...] = ()
+    #: fields of the step's main form that the learner must choose (shown unselected until saved once)
+    choices: tuple[str, ...] = ()
 
 
 STEPS: tuple[Step, ...] = (
     Step("api", "API type", ("name", "description", "version", "api_type", "tags"), _bind_api,
          lambda d, p: forms.ApiForm.apply(d, p["form"].cleaned_data),
-         ((r"^(name|description|version|api_type)$", r"id_\1"), (r"^tags(\..*)?$", "id_tags"))),
-    Step("endpoint", "Endpoint", ("endpoint", "clients"), _bind_endpoint,
+         ((r"^(name|description|version|api_type)$", r"id_\1"), (r"^tags(\..*)?$", "id_tags")), ("api_type",)),
+    Step("endpoint", "Endpoint", ("endpoint", "clients", "client_retries"), _bind_endpoint,
          lambda d, p: forms.EndpointForm.apply(d, p["form"].cleaned_data),
-         ((r"^endpoint_types.*$", "id_endpoint_type_0"), (r"^clients$", "id_clients_0"))),
+         ((r"^endpoint_types.*$", "id_endpoint_type_0"), (r"^clients$", "id_clients_0"), (r"^client_retries$", "id_client_retries")),
+         ("endpoint_type",)),
     Step("routes", "Routes", ("route_selection_expression", "routes", "routes[].key"), _bind_routes,
          lambda d, p: forms.apply_routes(d, p["form"].cleaned_data, _rows(p["formset"])),
          ((r"^route_selection_expression$", "id_route_selection_expression"),
@@ -195,11 +198,16 @@ class BoundStep:
     page: slice = field(default_factory=lambda: slice(0, None))
 
     @classmethod
-    def of(cls, step_id: str, design: Design, data=None, offset: Any = 0) -> BoundStep:
-        """The step's forms; ``offset`` picks the page of routes of a paged step (a POST carries its own)."""
+    def of(cls, step_id: str, design: Design, data=None, offset: Any = 0, *, untouched: bool = False) -> BoundStep:
+        """The step's forms; ``offset`` picks the page of routes of a paged step (a POST carries its own).
+        An ``untouched`` step (never saved by the learner) preselects nothing the learner must choose."""
         step = STEPS_BY_ID[step_id]
         if step.id not in PAGED_STEPS:
-            return cls(step, step.bind(design, data))
+            parts = step.bind(design, data)
+            if untouched and data is None:
+                for name in step.choices:
+                    parts["form"].initial[name] = None
+            return cls(step, parts)
         page = route_page(design, data.get("route_offset") if data is not None else offset)
         return cls(step, step.bind(design, data, page), page)
 
@@ -216,6 +224,13 @@ class BoundStep:
 
     def apply(self, design: Design) -> None:
         self.step.apply(design, self.parts)
+
+    @property
+    def chosen(self) -> bool:
+        """Whether this POST makes every choice the step asks for (after ``is_valid``): only then is the
+        step the learner's own."""
+        form = self.parts.get("form")
+        return all(form.cleaned_data.get(name) for name in self.step.choices) if self.step.choices else True
 
     def errors(self) -> list[str]:
         """Form-level problems (a word where a number belongs, broken JSON), as plain sentences."""
@@ -243,6 +258,8 @@ class Analysis:
 
     design: Design
     scenario: Scenario | None
+    #: steps the learner has not saved yet: their findings wait, their defaults meet no objective
+    untouched: frozenset[str] = frozenset()
 
     @cached_property
     def resolved(self) -> ResolvedApi:
@@ -256,7 +273,8 @@ class Analysis:
     def objective_results(self) -> list[ObjectiveResult]:
         if self.scenario is None:
             return []
-        return evaluate(self.design, self.scenario.objectives, resolved=self.resolved, findings=self.findings)
+        return evaluate(self.design, self.scenario.objectives, resolved=self.resolved, findings=self.findings,
+                        untouched_steps=self.untouched)
 
     @cached_property
     def findings_by_step(self) -> dict[str, list[Finding]]:
@@ -265,13 +283,18 @@ class Analysis:
             by_step[step_of(finding.location)].append(finding)
         return by_step
 
+    def shown_findings(self, step: str) -> list[Finding]:
+        """A step's findings as its page shows them: none until the learner has saved the step."""
+        return [] if step in self.untouched else self.findings_by_step[step]
+
     @property
     def errors(self) -> int:
         return sum(f.severity == "error" for f in self.findings)
 
     @property
     def step_errors(self) -> dict[str, int]:
-        return {step: sum(f.severity == "error" for f in found) for step, found in self.findings_by_step.items()}
+        return {step: 0 if step in self.untouched else sum(f.severity == "error" for f in found)
+                for step, found in self.findings_by_step.items()}
 
     @property
     def objectives_met(self) -> int:

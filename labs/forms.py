@@ -117,7 +117,7 @@ class ApiForm(forms.Form):
     description = forms.CharField(max_length=LONG, required=False, widget=forms.Textarea(attrs={"rows": 2}))
     version = forms.CharField(max_length=50, required=False, initial="1.0")
     api_type = forms.ChoiceField(
-        label="API type", choices=_choice(API_TYPES, API_LABELS), widget=forms.RadioSelect,
+        label="API type", choices=_choice(API_TYPES, API_LABELS), widget=forms.RadioSelect, required=False,
         help_text="REST: the most features. HTTP: lower cost and latency. WebSocket: two-way messages.",
     )
     tags = PairsField(max_length=LONG, required=False, label="Tags (name=value per line)",
@@ -132,7 +132,7 @@ class ApiForm(forms.Form):
     def apply(design: Design, data: dict) -> None:
         design.name, design.description = data["name"].strip(), data["description"].strip()
         design.version = data["version"].strip() or "1.0"
-        design.api_type = data["api_type"]
+        design.api_type = data["api_type"] or design.api_type  # not chosen yet: the step stays unsaved
         design.tags = data["tags"]
 
 
@@ -140,10 +140,14 @@ class ApiForm(forms.Form):
 
 
 class EndpointForm(forms.Form):
-    endpoint_type = forms.ChoiceField(label="Endpoint type", widget=forms.RadioSelect)
+    endpoint_type = forms.ChoiceField(label="Endpoint type", widget=forms.RadioSelect, required=False)
     clients = forms.ChoiceField(
         label="Where are the clients?", required=False, widget=forms.RadioSelect,
         choices=[("", "Not sure yet"), *_choice(CLIENT_HINTS, CLIENT_LABELS)],
+    )
+    client_retries = forms.BooleanField(
+        required=False, label="The clients retry failed calls (with backoff)",
+        help_text="API Gateway never retries a failed integration; say whether your callers do.",
     )
 
     def __init__(self, *args, api_type: str = "rest", **kwargs):
@@ -156,12 +160,14 @@ class EndpointForm(forms.Form):
 
     @staticmethod
     def initial_from(design: Design) -> dict:
-        return {"endpoint_type": design.endpoint_type, "clients": design.clients}
+        return {"endpoint_type": design.endpoint_type, "clients": design.clients, "client_retries": design.client_retries}
 
     @staticmethod
     def apply(design: Design, data: dict) -> None:
-        design.endpoint_types = [data["endpoint_type"]]
+        if data["endpoint_type"]:  # not chosen yet: the step stays unsaved
+            design.endpoint_types = [data["endpoint_type"]]
         design.clients = data["clients"]
+        design.client_retries = bool(data.get("client_retries"))
 
 
 # --- Step 3: routes --------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from courseware.models import LearningEvent
 
 from .apigw import documents
 from .apigw.model import Design, DesignError
+from .apigw.scenarios import STEP_IDS
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,9 @@ class LabAttempt(models.Model):
     objectives_met = models.JSONField(default=list, help_text="Ids of the objectives the design meets.")
     error_count = models.PositiveIntegerField(default=0)
     rule_ids = models.JSONField(default=list, help_text="The rules the design broke when last logged.")
+    # Until the learner saves a step, nothing in it is theirs: its choices are not preselected, its
+    # findings are not shown as errors and objectives about it are not met ("no free points").
+    steps_saved = models.JSONField(default=list, help_text="The builder steps the learner has saved at least once.")
     # Which page (a token per rendered builder page) and which edit on it saved last: an autosave
     # that arrives late (after the learner already submitted the same page) must not overwrite it.
     save_token = models.CharField(max_length=32, blank=True)
@@ -89,8 +93,13 @@ class LabAttempt(models.Model):
         """Start the lab afresh: an empty design of the scenario's API type, nothing met."""
         self.design = Design(api_type=api_type).to_dict()
         self.step, self.objectives_met, self.completed_at = "api", [], None
-        self.rule_ids, self.error_count = [], 0
+        self.rule_ids, self.error_count, self.steps_saved = [], 0, []
         self.save()
+
+    @property
+    def untouched_steps(self) -> frozenset[str]:
+        """The builder steps the learner has not saved yet (none for an imported design)."""
+        return frozenset(STEP_IDS) - set(self.steps_saved)
 
     def is_stale(self, token: str, seq: int, *, autosave: bool) -> bool:
         """True when this edit comes from a page that has already saved a newer one (an autosave
@@ -100,11 +109,14 @@ class LabAttempt(models.Model):
             return False
         return seq <= self.save_seq if autosave else seq < self.save_seq
 
-    def save_design(self, design: Design, step: str, edit: tuple[str, int], analysis, actor) -> None:
-        """Store the design as of this edit and log what the analysis shows (the caller holds the row lock)."""
+    def save_design(self, design: Design, step: str, edit: tuple[str, int], analysis, actor, *, chosen: bool = True) -> None:
+        """Store the design as of this edit and log what the analysis shows (the caller holds the row lock).
+        ``chosen``: the edit makes the step's choices, so the step is the learner's from now on."""
         self.design = design.to_dict()
         self.step = step
         self.save_token, self.save_seq = edit
+        if chosen and step not in self.steps_saved:
+            self.steps_saved = [*self.steps_saved, step]
         self.record_analysis(actor, analysis, step)
         self.save()
 

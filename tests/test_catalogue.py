@@ -155,7 +155,6 @@ def test_lessons_name_the_labs_they_list_by_title_without_a_query(course, django
     assert len(links) == 6
 
 
-@pytest.mark.xfail(strict=True, reason="templates/lessons/lesson.html still shows slug_title: see the report")
 def test_a_lesson_page_shows_lab_titles(client, course):
     html = client.get(reverse("lesson", args=["endpoint-types"])).content.decode()
     assert f"Lab: <a href=\"{reverse('labs:detail', args=['private-api'])}\">{SCENARIOS['private-api'].title}</a>" in html
@@ -189,7 +188,6 @@ def test_the_decision_helper_stays_a_pure_function_with_a_given_catalogue():
     assert decide.recommend("request", "global", {"jwt"}, "cost", catalogue=catalogue).labs == []  # no HTTP lab
 
 
-@pytest.mark.xfail(strict=True, reason="templates/lessons/decision_helper.html still shows slug_title: see the report")
 def test_the_decision_helper_page_names_labs_by_title(client, course):
     response = client.get(reverse("decision_helper"), {"protocol": "request", "clients": "vpc", "priority": "cost"})
     html = response.content.decode()

@@ -28,12 +28,5 @@ def md(text: str) -> str:
 
 
 @register.filter
-def slug_title(slug: str) -> str:
-    """"rest-order-service" → "Rest order service" (for links to things courseware cannot import)."""
-    text = (slug or "").replace("-", " ").strip()
-    return text[:1].upper() + text[1:]
-
-
-@register.filter
 def get_item(mapping, key):
     return mapping.get(key) if hasattr(mapping, "get") else None

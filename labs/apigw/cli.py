@@ -127,3 +127,34 @@ def dump_design(design: Design, fmt: Literal["yaml", "json"] = "json") -> str:
     if fmt == "yaml":
         return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+# --------------------------------------------------------------------------------------------------
+# AWS deployments (the deployer lives in labs/apigw/deploy/; imported here only when used: boto3)
+# --------------------------------------------------------------------------------------------------
+
+
+def deploy_file(path: str | Path, *, region: str, api_type: str | None = None, stage: str | None = None,
+                endpoint_url: str | None = None, plan_only: bool = False, records: str | None = None,
+                deployment: str | None = None, out=print) -> int:
+    """Plan and deploy a design file to AWS (or moto/LocalStack): prints the plan, each call, and last
+    ``deployment <ID>``; returns the exit code (0 deployed or planned, 1 failed and rolled back, 2 unusable)."""
+    from .deploy.commands import deploy_file as run
+
+    return run(path, region=region, api_type=api_type, stage=stage, endpoint_url=endpoint_url, plan_only=plan_only,
+               records=records, deployment=deployment, out=out)
+
+
+def teardown_deployment(deployment_id: str, *, endpoint_url: str | None = None, records: str | None = None,
+                        out=print) -> int:
+    """Tear a deployment down and list what is left by its tags; 0 only when nothing is."""
+    from .deploy.commands import teardown_deployment as run
+
+    return run(deployment_id, endpoint_url=endpoint_url, records=records, out=out)
+
+
+def reap_deployments(*, records: str | None = None, endpoint_url: str | None = None, out=print) -> int:
+    """Tear down every deployment left up past its time (safe to run from cron on several machines)."""
+    from .deploy.commands import reap_records as run
+
+    return run(records=records, endpoint_url=endpoint_url, out=out)

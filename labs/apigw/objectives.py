@@ -149,6 +149,8 @@ class _Ctx:
     design: ResolvedApi
     source: Design
     given_findings: list[Finding] | None = None
+    #: builder steps the learner has not saved yet: what they hold was not chosen by the learner
+    untouched: frozenset[str] = frozenset()
 
     @cached_property
     def findings(self) -> list[Finding]:
@@ -164,7 +166,12 @@ def _norm_path(path: str) -> str:
     return re.sub(r"\{[^{}/]*?(\+?)\}", r"{\1}", path.rstrip("/") or "/")
 
 
+_NOT_CHOSEN = "Nothing is chosen for you: pick it yourself in the {step} step."
+
+
 def _check_api_type(ctx: _Ctx, p: Mapping[str, Any]) -> Outcome:
+    if "api" in ctx.untouched:
+        return False, "Choose the API type in the first step: " + _NOT_CHOSEN.format(step="API")
     want, have = p["equals"], ctx.design.api_type
     if have == want:
         return _MET
@@ -176,6 +183,8 @@ def _check_api_type(ctx: _Ctx, p: Mapping[str, Any]) -> Outcome:
 
 
 def _check_endpoint_type(ctx: _Ctx, p: Mapping[str, Any]) -> Outcome:
+    if "endpoint" in ctx.untouched:
+        return False, "Choose the endpoint type: " + _NOT_CHOSEN.format(step="Endpoint")
     d = ctx.design
     wanted = [p["equals"]] if "equals" in p else list(p["in"])
     have = d.endpoint_type
@@ -270,7 +279,12 @@ def _route_misconception(ctx: _Ctx, route: ResolvedRoute) -> str | None:
     )
 
 
+_EMPTY = "The design has no routes yet; an empty API passes nothing. Add its routes in the Routes step."
+
+
 def _check_no_errors(ctx: _Ctx, p: Mapping[str, Any]) -> Outcome:
+    if not ctx.design.routes:
+        return False, _EMPTY
     errors = [f for f in ctx.findings if f.severity == "error"]
     if not errors:
         return _MET
@@ -283,6 +297,8 @@ def _check_no_errors(ctx: _Ctx, p: Mapping[str, Any]) -> Outcome:
 
 
 def _check_no_findings(ctx: _Ctx, p: Mapping[str, Any]) -> Outcome:
+    if not ctx.design.routes:
+        return False, _EMPTY
     wanted = set(p["rule_ids"])
     hits = [f for f in ctx.findings if f.rule_id in wanted]
     if not hits:
@@ -551,16 +567,19 @@ def load_objectives(raw: Any, where: str = "objectives") -> list[Objective]:
 
 
 def evaluate(design: Design | Mapping[str, Any], objectives: Iterable[Objective | Mapping[str, Any]], *,
-             resolved: ResolvedApi | None = None, findings: list[Finding] | None = None) -> list[ObjectiveResult]:
+             resolved: ResolvedApi | None = None, findings: list[Finding] | None = None,
+             untouched_steps: Iterable[str] = ()) -> list[ObjectiveResult]:
     """Whether the design meets each objective, with a hint for each one it misses.
 
     The checks read the resolved API; rule-based checks read the findings. A caller that already
     has either (the builder, once per request) passes them in, so nothing is computed twice.
+    ``untouched_steps`` names builder steps the learner has not saved: a default there (the API
+    type a new design starts with) meets no objective.
     """
     if not isinstance(design, Design):
         design = Design.from_dict(design)
     loaded = load_objectives(list(objectives))
-    ctx = _Ctx(resolved if resolved is not None else resolve(design), design, findings)
+    ctx = _Ctx(resolved if resolved is not None else resolve(design), design, findings, frozenset(untouched_steps))
     results = []
     for o in loaded:
         met, hint = CHECKS[o.check].run(ctx, o.params)

@@ -457,8 +457,9 @@ class _Importer:
         if not isinstance(paths, Mapping):
             self.note("paths", "not an object; dropped")
             return
-        operations = sum(
-            sum(key in METHOD_KEYS or key == ANY_METHOD for key in item) for item in paths.values() if isinstance(item, Mapping)
+        operations = sum(  # OPTIONS aside: a REST export has a CORS preflight on every path
+            sum((key in METHOD_KEYS and key != "options") or key == ANY_METHOD for key in item)
+            for item in paths.values() if isinstance(item, Mapping)
         )
         if operations > MAX_DESIGN_ROUTES:
             raise ImportError_(

@@ -33,6 +33,12 @@ LESSON_SLUGS = (
     "stages-deployments",
     "openapi-sdk",
     "choosing-a-design",
+    "custom-domains",
+    "errors-gateway-responses",
+    "mapping-templates",
+    "observability",
+    "websocket-in-depth",
+    "cost",
 )
 
 #: topic -> "lesson-slug#section-anchor".  Rules, hints and objectives refer to topics, never to anchors.

@@ -83,7 +83,8 @@ def _page(request: HttpRequest, attempt: LabAttempt, step: str, bound: BoundStep
         "route_pages": pages, "route_offset": bound.page.start or 0, "routes_per_page": ROUTES_PER_PAGE,
         "diagram_svg": diagram.render_svg(analysis.resolved),
         "exports": exports.panel(design, analysis.resolved), "export_panels": exports.PANELS, "nav": "labs",
-        "step_findings": [(f, field_id(f.location), _field_page(f.location, bound)) for f in analysis.findings_by_step[step]],
+        "step_findings": [(f, field_id(f.location), _field_page(f.location, bound)) for f in analysis.shown_findings(step)],
+        "step_untouched": step in analysis.untouched,
         **analysis.context(),
     }
 
@@ -115,10 +116,11 @@ def _save_step(request: HttpRequest, pk: int, step: str, *, autosave: bool) -> t
         bound = BoundStep.of(step, design, request.POST)
         edit = _edit_of(request)
         if not bound.is_valid() or attempt.is_stale(*edit, autosave=autosave):
-            return attempt, bound, Analysis(design, catalog.get(attempt.scenario)), False
+            return attempt, bound, Analysis(design, catalog.get(attempt.scenario), attempt.untouched_steps), False
         bound.apply(design)
-        analysis = Analysis(design, catalog.get(attempt.scenario))
-        attempt.save_design(design, step, edit, analysis, request.user)
+        untouched = attempt.untouched_steps - ({step} if bound.chosen else set())
+        analysis = Analysis(design, catalog.get(attempt.scenario), untouched)
+        attempt.save_design(design, step, edit, analysis, request.user, chosen=bound.chosen)
         return attempt, bound, analysis, True
 
 
@@ -142,8 +144,8 @@ def builder(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         messages.warning(request, notice)
     if attempt.step != step:
         LabAttempt.objects.filter(pk=attempt.pk).update(step=step)
-    analysis = Analysis(design, catalog.get(attempt.scenario))
-    bound = BoundStep.of(step, design, offset=request.GET.get("from", 0))
+    analysis = Analysis(design, catalog.get(attempt.scenario), attempt.untouched_steps)
+    bound = BoundStep.of(step, design, offset=request.GET.get("from", 0), untouched=step in attempt.untouched_steps)
     return render(request, "labs/builder.html", _page(request, attempt, step, bound, analysis))
 
 

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_http_methods
 
 from ..apigw import diagram, openapi
 from ..apigw.model import DesignError
-from ..builder import Analysis
+from ..builder import STEP_IDS, Analysis
 from ..forms import API_LABELS, ImportForm
 from ..models import LabAttempt
 
@@ -31,7 +31,8 @@ def import_design(request: HttpRequest) -> HttpResponse:
     analysis = Analysis(result.design, None)
     if request.user.is_authenticated and request.POST.get("continue") == "1":
         attempt = LabAttempt.objects.create(user=request.user, scenario="", design=result.design.to_dict(),
-                                            title=(result.design.name or "Imported API")[:200])
+                                            title=(result.design.name or "Imported API")[:200],
+                                            steps_saved=list(STEP_IDS))  # the document is the learner's own
         attempt.record_analysis(request.user, analysis, "import")
         attempt.save()
         messages.success(request, "Imported. Carry on designing; every change is checked and saved.")

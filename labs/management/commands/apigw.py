@@ -1,4 +1,5 @@
-"""`python manage.py apigw validate FILE` and `python manage.py apigw export FILE --to ...`.
+"""`python manage.py apigw validate FILE`, `apigw export FILE --to ...`, `apigw deploy FILE`, `apigw teardown ID`
+and `apigw reap`.
 
 A thin wrapper: the work is done by labs.apigw.cli, which knows nothing of Django.
 """
@@ -29,8 +30,14 @@ class Command(BaseCommand):
         export.add_argument("--format", choices=("yaml", "json"), default="yaml")
         export.add_argument("--api-type", choices=API_TYPES)
         export.add_argument("--output", "-o", help="Write here instead of standard output.")
+        _add_deploy_commands(commands)
 
-    def handle(self, *args, action: str, file: str, api_type: str | None = None, **options):
+    def handle(self, *args, action: str, file: str | None = None, api_type: str | None = None, **options):
+        if action in ("deploy", "teardown", "reap"):
+            code = _handle_deploy_command(self, action, file, api_type, options)
+            if code:
+                sys.exit(code)
+            return
         if action == "validate":
             code, report = cli.validate_file(file, api_type=api_type, fmt=options["format"])
             self.stdout.write(report, ending="")
@@ -46,3 +53,39 @@ class Command(BaseCommand):
             self.stderr.write(f"Wrote {options['output']}")
         else:
             self.stdout.write(text, ending="")
+
+
+# -- AWS deployments: apigw deploy FILE | teardown ID | reap -------------------------------------------
+
+
+def _add_deploy_commands(commands) -> None:
+    deploy = commands.add_parser("deploy", help="Plan and deploy a design to AWS; the last line is `deployment <ID>`.")
+    deploy.add_argument("file")
+    deploy.add_argument("--api-type", choices=API_TYPES)
+    deploy.add_argument("--region", required=True)
+    deploy.add_argument("--stage", help="Deploy only this stage (made with defaults if the design has none).")
+    deploy.add_argument("--endpoint-url", help="Another endpoint for every AWS service (moto, LocalStack).")
+    deploy.add_argument("--plan-only", action="store_true", help="Print the plan; make nothing.")
+    deploy.add_argument("--deployment", help="Change this existing deployment (the plan is a diff against it).")
+    deploy.add_argument("--records", help="Where deployment records are kept (default ~/.gateway-academy/deployments).")
+    teardown = commands.add_parser("teardown", help="Delete everything a deployment made; exit 0 only when nothing is left.")
+    teardown.add_argument("deployment_id")
+    teardown.add_argument("--endpoint-url")
+    teardown.add_argument("--records")
+    reap = commands.add_parser("reap", help="Tear down deployments left up past their time (for cron).")
+    reap.add_argument("--endpoint-url")
+    reap.add_argument("--records")
+
+
+def _handle_deploy_command(command: BaseCommand, action: str, file: str | None, api_type: str | None, options) -> int:
+    def out(line: str) -> None:
+        command.stdout.write(line)
+
+    if action == "deploy":
+        return cli.deploy_file(file, region=options["region"], api_type=api_type, stage=options.get("stage"),
+                               endpoint_url=options.get("endpoint_url"), plan_only=options.get("plan_only", False),
+                               records=options.get("records"), deployment=options.get("deployment"), out=out)
+    if action == "teardown":
+        return cli.teardown_deployment(options["deployment_id"], endpoint_url=options.get("endpoint_url"),
+                                       records=options.get("records"), out=out)
+    return cli.reap_deployments(records=options.get("records"), endpoint_url=options.get("endpoint_url"), out=out)
