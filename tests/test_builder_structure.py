@@ -55,7 +55,8 @@ def test_each_step_binds_applies_and_names_its_inputs(learner_client, course):
 def test_large_designs_page_their_routes_and_keep_input_ids(learner_client, learner, course):
     routes = [{"key": f"GET /r{i}", "integration": {"kind": "mock"}} for i in range(60)]
     routes[40]["integration"] = {"kind": "http_proxy", "uri": "not a url"}  # a finding on the second page
-    attempt = LabAttempt.objects.create(user=learner, design={"schema": 1, "api_type": "rest", "name": "big", "routes": routes})
+    attempt = LabAttempt.objects.create(user=learner, design={"schema": 1, "api_type": "rest", "name": "big", "routes": routes},
+                                        steps_saved=list(builder.STEP_IDS))
     page = learner_client.get(reverse("labs:builder", args=[attempt.pk, "integrations"])).content.decode()
     assert "Routes 26–50" in page and "Routes 51–60" in page
     assert 'id="id_integrations-0-kind"' in page and 'id="id_integrations-25-kind"' not in page
