@@ -158,3 +158,28 @@ def reap_deployments(*, records: str | None = None, endpoint_url: str | None = N
     from .deploy.commands import reap_records as run
 
     return run(records=records, endpoint_url=endpoint_url, out=out)
+
+
+# --------------------------------------------------------------------------------------------------
+# The sandbox gateway: apigw invoke
+# --------------------------------------------------------------------------------------------------
+
+
+def invoke_file(path: str | Path, *, api_type: str | None = None, stage: str | None = None, method: str = "GET",
+                request_path: str = "/", headers: list[str] | tuple[str, ...] = (), query: str = "", body: str = "",
+                source_vpce: str = "", identity: str = "", repeat: int = 1, rate: float | None = None, seed: int = 0,
+                fmt: Literal["text", "json"] = "text", sample_token: bool = False) -> tuple[int, str]:
+    """Deploy a design or OpenAPI file to a throw-away sandbox and send it ``repeat`` requests, ``rate`` per
+    second of virtual time: (exit code, report). 0 = every response below 400, 1 = not, 2 = unusable input."""
+    from .gateway import commandline
+
+    if fmt not in ("text", "json"):
+        return EXIT_UNREADABLE, f"unknown output format {fmt!r}; use text or json\n"
+    try:
+        design, _ = load_design_file(path, api_type)
+    except DesignError as exc:
+        message = f"{path}: {exc}"
+        return EXIT_UNREADABLE, (json.dumps({"file": str(path), "error": message}) if fmt == "json" else message) + "\n"
+    return commandline.invoke(design, stage=stage, method=method, path=request_path, headers=headers, query=query,
+                              body=body, source_vpce=source_vpce, identity=identity, repeat=repeat, rate=rate,
+                              seed=seed, fmt=fmt, sample_token=sample_token)

@@ -60,7 +60,9 @@ def request_limits(ctx: Ctx) -> None:
     label = f"{ctx.request.method} {ctx.request.path}" if ctx.api.api_type != "websocket" else "the message"
     if size > limit:
         raise ctx.fail("request", "REQUEST_TOO_LARGE",
-                       f"{label} carries {size:,} bytes; {ctx.api.label} APIs accept at most {_mb(limit)}.",
+                       f"{label} carries {size:,} bytes; {ctx.api.label} APIs accept at most {_mb(limit)}"
+                       + (" per message (a real client's connection closes with code 1009)."
+                          if ctx.api.api_type == "websocket" else "."),
                        lesson="quotas")
     ctx.step("request", "accepted", f"{label}, {size:,} bytes of body (the limit is {_mb(limit)}).",
              lesson="request-flow")

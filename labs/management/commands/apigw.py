@@ -1,5 +1,5 @@
-"""`python manage.py apigw validate FILE`, `apigw export FILE --to ...`, `apigw deploy FILE`, `apigw teardown ID`
-and `apigw reap`.
+"""`python manage.py apigw validate FILE`, `apigw export FILE --to ...`, `apigw deploy FILE`, `apigw teardown ID`,
+`apigw reap` and `apigw invoke FILE` (the sandbox gateway).
 
 A thin wrapper: the work is done by labs.apigw.cli, which knows nothing of Django.
 """
@@ -31,8 +31,15 @@ class Command(BaseCommand):
         export.add_argument("--api-type", choices=API_TYPES)
         export.add_argument("--output", "-o", help="Write here instead of standard output.")
         _add_deploy_commands(commands)
+        _add_invoke_command(commands)
 
     def handle(self, *args, action: str, file: str | None = None, api_type: str | None = None, **options):
+        if action == "invoke":
+            code, report = _invoke(file, api_type, options)
+            self.stdout.write(report, ending="")
+            if code:
+                sys.exit(code)
+            return
         if action in ("deploy", "teardown", "reap"):
             code = _handle_deploy_command(self, action, file, api_type, options)
             if code:
@@ -89,3 +96,35 @@ def _handle_deploy_command(command: BaseCommand, action: str, file: str | None, 
         return cli.teardown_deployment(options["deployment_id"], endpoint_url=options.get("endpoint_url"),
                                        records=options.get("records"), out=out)
     return cli.reap_deployments(records=options.get("records"), endpoint_url=options.get("endpoint_url"), out=out)
+
+
+# -- The sandbox gateway: apigw invoke FILE ----------------------------------------------------------------
+
+
+def _add_invoke_command(commands) -> None:
+    invoke = commands.add_parser(
+        "invoke", help="Deploy a design to a throw-away sandbox and send it requests; prints each response and its trace.")
+    invoke.add_argument("file")
+    invoke.add_argument("--api-type", choices=API_TYPES)
+    invoke.add_argument("--stage", help="Deploy to and call this stage (default: the design's stages; the first is called).")
+    invoke.add_argument("--method", default="GET")
+    invoke.add_argument("--path", default="/", help="The path after the stage, e.g. /orders/1.")
+    invoke.add_argument("--header", action="append", default=[], metavar="'NAME: VALUE'")
+    invoke.add_argument("--query", default="", metavar="'a=1&b=2'")
+    invoke.add_argument("--body", default="")
+    invoke.add_argument("--source-vpce", default="", help="The interface VPC endpoint the request comes through.")
+    invoke.add_argument("--identity", default="", help="A sample IAM identity that signs the request (backend, reader...).")
+    invoke.add_argument("--sample-token", action="store_true",
+                        help="Send a JWT that the API's Cognito or JWT authorizer accepts.")
+    invoke.add_argument("--repeat", type=int, default=1, help="Send N requests.")
+    invoke.add_argument("--rate", type=float, help="Requests per second of virtual time (default: all at one instant).")
+    invoke.add_argument("--seed", type=int, default=0, help="Seeds the sandbox: the same seed replays the same run.")
+    invoke.add_argument("--format", choices=("text", "json"), default="text")
+
+
+def _invoke(file: str, api_type: str | None, options) -> tuple[int, str]:
+    return cli.invoke_file(file, api_type=api_type, stage=options.get("stage"), method=options["method"],
+                           request_path=options["path"], headers=options["header"], query=options["query"],
+                           body=options["body"], source_vpce=options["source_vpce"], identity=options["identity"],
+                           repeat=options["repeat"], rate=options.get("rate"), seed=options["seed"],
+                           fmt=options["format"], sample_token=options["sample_token"])
