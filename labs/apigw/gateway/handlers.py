@@ -413,7 +413,8 @@ def cache(ctx: Ctx) -> None:
         ctx.step("cache", "miss", f"No cached response for GET {ctx.request.path}: the integration is called and a "
                  f"successful answer is kept for {st.cache_ttl} s.", lesson="caching")
     ctx.not_emulated("cache", "cache key parameters (the key is the method and path only; query strings and headers "
-                     "are not part of it) and Cache-Control: max-age=0 invalidation", "caching")
+                     f"are not part of it), Cache-Control: max-age=0 invalidation and the capacity ({st.cache_size or '0.5'} "
+                     "GB)", "caching")
 
 
 def cache_store(ctx: Ctx) -> None:

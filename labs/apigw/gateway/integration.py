@@ -388,6 +388,9 @@ def _lambda(ctx: Ctx) -> None:
         raise ctx.fail("integration", "API_CONFIGURATION_ERROR", f"Lambda answered ResourceNotFoundException: {exc}. "
                        "Check the function name, the alias and the stage variables in the ARN.",
                        lesson="integrations") from None
+    ctx.not_emulated("integration", "the function's resource-based policy: the sandbox assumes API Gateway may "
+                     "invoke it (on AWS each function, and each alias, needs a lambda:InvokeFunction permission)",
+                     "sigv4")
     if inv.duration_ms > integ.effective_timeout_ms:
         raise _timeout(ctx, f"The function {inv.function}", inv.duration_ms)
     logs = "".join(f" Log: {line}" for line in inv.logs)
