@@ -49,9 +49,16 @@ def _bind_endpoint(design: Design, data) -> Parts:
                                        api_type=design.api_type)}
 
 
-def _bind_routes(design: Design, data) -> Parts:
+#: Blank route rows the routes step shows beyond the design's own (more on "Add a route").
+BLANK_ROUTE_ROWS, MAX_BLANK_ROUTE_ROWS = 3, 50
+
+
+def _bind_routes(design: Design, data, blank_rows: int = BLANK_ROUTE_ROWS) -> Parts:
+    rows = None
+    if data is None:  # the formset adds BLANK_ROUTE_ROWS itself; asked-for extra rows come as blank initials
+        rows = forms.routes_initial(design) + [{}] * (min(blank_rows, MAX_BLANK_ROUTE_ROWS) - BLANK_ROUTE_ROWS)
     return {"form": forms.RoutesForm(data, initial=_initial(data, forms.RoutesForm.initial_from, design)),
-            "formset": forms.RouteFormSet(data, initial=_initial(data, forms.routes_initial, design), prefix="routes")}
+            "formset": forms.RouteFormSet(data, initial=rows, prefix="routes")}
 
 
 #: The integrations and security steps show this many routes at a time: a 300-route design stays quick
@@ -198,10 +205,14 @@ class BoundStep:
     page: slice = field(default_factory=lambda: slice(0, None))
 
     @classmethod
-    def of(cls, step_id: str, design: Design, data=None, offset: Any = 0, *, untouched: bool = False) -> BoundStep:
+    def of(cls, step_id: str, design: Design, data=None, offset: Any = 0, *, untouched: bool = False,
+           blank_rows: int = BLANK_ROUTE_ROWS) -> BoundStep:
         """The step's forms; ``offset`` picks the page of routes of a paged step (a POST carries its own).
-        An ``untouched`` step (never saved by the learner) preselects nothing the learner must choose."""
+        An ``untouched`` step (never saved by the learner) preselects nothing the learner must choose;
+        ``blank_rows`` is how many empty rows the routes step offers."""
         step = STEPS_BY_ID[step_id]
+        if step.id == "routes":
+            return cls(step, _bind_routes(design, data, blank_rows))
         if step.id not in PAGED_STEPS:
             parts = step.bind(design, data)
             if untouched and data is None:

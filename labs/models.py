@@ -137,4 +137,5 @@ class LabAttempt(models.Model):
         self.error_count = analysis.errors
         if analysis.complete and self.completed_at is None:
             self.completed_at = timezone.now()
+            self.just_completed = True  # for the page that answers this save
             record(actor, Verb.COMPLETED, lab, {"objectives": len(analysis.objective_results)})

@@ -51,3 +51,54 @@ def test_the_endpoint_step_offers_the_clients_retry_control(learner_client, cour
     assert data.get("client_retries") == "on"
     learner_client.post(builder(attempt, "endpoint"), data)
     assert LabAttempt.objects.get(pk=attempt.pk).read_design()[0].client_retries
+
+
+def test_add_a_route_without_javascript_saves_and_offers_one_more_row(learner_client, course):
+    attempt = start(learner_client, "http-jwt-cors")
+    page = learner_client.get(builder(attempt, "routes")).content.decode()
+    assert page.count('class="row g-2 align-items-end mb-2 route-row"') == 3 + 1  # three rows and the template
+    data = {"routes-TOTAL_FORMS": "3", "routes-INITIAL_FORMS": "0", "routes-0-key": "GET /orders", "rows": "3",
+            "add_route": "1", "route_selection_expression": ""}
+    response = learner_client.post(builder(attempt, "routes"), data)
+    assert response.status_code == 302 and response.url.endswith("?rows=4#routes-end")
+    assert LabAttempt.objects.get(pk=attempt.pk).read_design()[0].routes[0].key == "GET /orders"
+    page = learner_client.get(response.url).content.decode()
+    assert page.count("route-row\"") == 1 + 4 + 1  # the saved route, four blank rows, the template
+
+
+def test_starting_again_asks_first_and_keeps_the_design_until_confirmed(learner_client, course):
+    from labs import catalog
+
+    attempt = start(learner_client, "private-api")
+    solution = catalog.scenarios()["private-api"].reference_solution
+    learner_client.post(builder(attempt, "routes"), post_data("routes", solution))
+    response = learner_client.post(reverse("labs:start", args=["private-api"]), {"restart": "1"})
+    assert response.status_code == 200 and "cannot be undone" in response.content.decode()
+    assert LabAttempt.objects.get(pk=attempt.pk).read_design()[0].routes
+    learner_client.post(reverse("labs:start", args=["private-api"]), {"restart": "1", "confirm": "1"})
+    attempt.refresh_from_db()
+    assert not attempt.read_design()[0].routes and attempt.steps_saved == []
+
+
+def test_meeting_every_objective_shows_what_was_built_and_the_next_lab(learner_client, course):
+    from labs import catalog
+    from labs.builder import STEP_IDS
+
+    attempt = start(learner_client, "rest-order-service")
+    solution = catalog.scenarios()["rest-order-service"].reference_solution
+    for step in STEP_IDS:
+        response = learner_client.post(builder(attempt, step), {**post_data(step, solution), "stay": "1"})
+    page = learner_client.get(response.url).content.decode()
+    assert "Lab complete" in page and "You built a REST API with 3 routes" in page
+    assert "Next lab: " + catalog.scenarios()["http-jwt-cors"].title in page
+
+
+def test_the_diagram_shows_the_clients_hint_whole_and_the_canary_split():
+    from labs.apigw.diagram import render_svg
+    from labs.apigw.model import Design
+
+    svg = render_svg(Design.from_dict({"schema": 1, "api_type": "rest", "name": "p", "clients": "same-region",
+                                       "stages": [{"name": "prod", "canary": {"percent_traffic": 10}}]}))
+    assert "in the API&#x27;s Region" in svg or "in the API's Region" in svg
+    assert "…" not in svg.split("<desc")[0] + svg.split("</desc>")[1].split("Amazon API Gateway")[0]
+    assert "Stage prod · canary 10%" in svg and "90% base, 10% canary" in svg

@@ -109,6 +109,22 @@ def _clients(design: ResolvedApi) -> str:
     }.get(design.clients, "Clients")
 
 
+#: The clients box in two short lines, so no hint is cut off ("Same-Region clien…").
+_CLIENT_LINES = {
+    "global": ("Clients", "worldwide"),
+    "same-region": ("Clients", "in the API's Region"),
+    "vpc": ("Clients", "in a VPC"),
+}
+
+
+def _stage_line(stage) -> str:
+    """"prod" or "prod: 90% → base, 10% → canary" (a canary split is part of how requests flow)."""
+    if stage.canary is None:
+        return stage.name or "(unnamed)"
+    share = stage.canary.percent_traffic
+    return f"{stage.name}: {100 - share:g}% base, {share:g}% canary"
+
+
 def _description(design: ResolvedApi, groups: list[tuple[str, list[ResolvedRoute]]]) -> str:
     api = API_NAMES.get(design.api_type, "API")
     _, _, path = _endpoint(design)
@@ -123,7 +139,7 @@ def _description(design: ResolvedApi, groups: list[tuple[str, list[ResolvedRoute
         verb = "goes" if len(routes) == 1 else "go"
         parts.append(f"{len(routes)} route{'s' if len(routes) != 1 else ''} {verb} to {KIND_LABELS[kind][2]}{to}: {listed}.")
     if design.stages:
-        parts.append("Stages: " + ", ".join(s.name or "(unnamed)" for s in design.stages) + ".")
+        parts.append("Stages: " + "; ".join(_stage_line(s) for s in design.stages) + ".")
     return " ".join(parts)
 
 
@@ -172,7 +188,8 @@ def render_svg(design: Design | Mapping[str, Any] | ResolvedApi, *, id_prefix: s
         w(f'<path class="arrow" d="M{x1},{y1:.1f} C{(x1 + x2) / 2},{y1:.1f} {(x1 + x2) / 2},{y2:.1f} {x2 - 2},{y2:.1f}" '
           f'marker-end="url(#{uid}-arrow)"/>')
 
-    box(col["clients"], mid - 30, box_w["clients"], 60, [(_clients(design), "title"), ("send requests", "muted")])
+    who, where = _CLIENT_LINES.get(design.clients, ("Clients", "send requests"))
+    box(col["clients"], mid - 30, box_w["clients"], 60, [(who, "title"), (where, "muted")])
     title, subtitle, _ = _endpoint(design)
     box(col["endpoint"], mid - 30, box_w["endpoint"], 60, [(title, "title"), (subtitle, "muted")])
     arrow(col["clients"] + box_w["clients"], mid, col["endpoint"], mid)
@@ -182,8 +199,11 @@ def render_svg(design: Design | Mapping[str, Any] | ResolvedApi, *, id_prefix: s
         (f"{API_NAMES.get(design.api_type, 'API')}: {design.name or 'Untitled'}", ""),
         (f"{len(design.routes)} route{'s' if len(design.routes) != 1 else ''}", "muted"),
     ]
-    if design.stages:
-        gw_lines.append(("Stages: " + ", ".join(s.name for s in design.stages), "muted"))
+    for stage in design.stages[:3]:
+        canary = f" · canary {stage.canary.percent_traffic:g}%" if stage.canary is not None else ""
+        gw_lines.append((f"Stage {stage.name or '(unnamed)'}{canary}", "muted"))
+    if len(design.stages) > 3:
+        gw_lines.append((f"+ {len(design.stages) - 3} more stages", "muted"))
     auth = sorted({r.authorization for r in design.routes if r.authorization not in ("", "NONE")})
     if auth:
         gw_lines.append(("Auth: " + ", ".join(auth), "muted"))

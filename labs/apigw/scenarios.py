@@ -6,6 +6,7 @@ A scenario file (see ``docs`` in the report / the files themselves)::
     title: ...
     api_type: rest                        # hint for the builder; must match the reference solution
     minutes: 30                           # optional
+    order: 1                              # optional: where the lab comes in the course (then by slug)
     brief: |                              # Markdown: a request from a team
       ...
     lessons: [api-types, integrations]    # lesson slugs the lab practises
@@ -40,7 +41,7 @@ STEP_IDS = ("api", "endpoint", "routes", "integrations", "security", "stages")
 HINT_LEVELS = ("nudge", "rule", "answer")
 _SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 _REQUIRED = ("slug", "title", "api_type", "brief", "lessons", "steps", "objectives", "reference_solution")
-_OPTIONAL = ("minutes", "summary")
+_OPTIONAL = ("minutes", "summary", "order")
 _STEP_KEYS = ("id", "title", "guidance", "hints")
 
 
@@ -75,6 +76,7 @@ class Scenario:
     path: Path
     minutes: int | None = None
     summary: str = ""
+    order: int = 1000
 
     def step(self, step_id: str) -> Step:
         return next(s for s in self.steps if s.id == step_id)
@@ -149,6 +151,9 @@ def parse_scenario(data: Any, source: str, *, slug_from_name: str | None = None)
     summary = data.get("summary", "")
     if not isinstance(summary, str):
         raise ScenarioError(f"{source}.summary: must be text")
+    order = data.get("order", 1000)
+    if isinstance(order, bool) or not isinstance(order, int) or not 0 <= order <= 1000:
+        raise ScenarioError(f"{source}.order: must be a whole number from 0 to 1000")
     try:
         objectives = load_objectives(data["objectives"], f"{source}.objectives")
     except ObjectiveError as exc:
@@ -181,6 +186,7 @@ def parse_scenario(data: Any, source: str, *, slug_from_name: str | None = None)
         path=Path(source),
         minutes=minutes,
         summary=summary,
+        order=order,
     )
 
 
@@ -201,7 +207,8 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def load_all(directory: str | Path) -> list[Scenario]:
-    """Every ``*.yaml`` scenario in ``directory``, sorted by slug; all broken files reported at once."""
+    """Every ``*.yaml`` scenario in ``directory``, in course order (``order``, then slug); all broken
+    files reported at once."""
     directory = Path(directory)
     if not directory.is_dir():
         raise ScenarioError(f"{directory}: no such directory")
@@ -213,7 +220,7 @@ def load_all(directory: str | Path) -> list[Scenario]:
             problems.append(str(exc))
     if problems:
         raise ScenarioError("\n".join(problems))
-    return sorted(scenarios, key=lambda s: s.slug)
+    return sorted(scenarios, key=lambda s: (s.order, s.slug))
 
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"

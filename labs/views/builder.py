@@ -14,11 +14,12 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from courseware.events import Obj, Verb, record
+from courseware.models import Lesson
 
 from .. import catalog, exports
 from ..apigw import diagram, rules
 from ..apigw.model import Design, DesignError
-from ..builder import ROUTES_PER_PAGE, STEP_IDS, STEPS, Analysis, BoundStep, field_id, route_of
+from ..builder import BLANK_ROUTE_ROWS, MAX_BLANK_ROUTE_ROWS, ROUTES_PER_PAGE, STEP_IDS, STEPS, Analysis, BoundStep, field_id, route_of
 from ..models import LabAttempt
 from .access import get_lab_attempt_for_user
 
@@ -34,6 +35,13 @@ def _hint_count(value, default: int) -> int:
         return max(0, min(3, int(value)))
     except (TypeError, ValueError):
         return default
+
+
+def _blank_rows(value) -> int:
+    try:
+        return max(BLANK_ROUTE_ROWS, min(int(value), MAX_BLANK_ROUTE_ROWS))
+    except (TypeError, ValueError):
+        return BLANK_ROUTE_ROWS
 
 
 def _edit_of(request: HttpRequest) -> tuple[str, int]:
@@ -80,12 +88,32 @@ def _page(request: HttpRequest, attempt: LabAttempt, step: str, bound: BoundStep
         "form_errors": bound.errors() if bound.is_bound else [],
         "options": rules.options_for(design.api_type), "shown": _shown(design),
         "route_rows": list(zip(design.routes[bound.page], formset.forms)) if bound.paged else [],
-        "route_pages": pages, "route_offset": bound.page.start or 0, "routes_per_page": ROUTES_PER_PAGE,
+        "blank_rows": _blank_rows(request.GET.get("rows")), "route_pages": pages, "route_offset": bound.page.start or 0, "routes_per_page": ROUTES_PER_PAGE,
         "diagram_svg": diagram.render_svg(analysis.resolved),
         "exports": exports.panel(design, analysis.resolved), "export_panels": exports.PANELS, "nav": "labs",
         "step_findings": [(f, field_id(f.location), _field_page(f.location, bound)) for f in analysis.shown_findings(step)],
-        "step_untouched": step in analysis.untouched,
+        "step_untouched": step in analysis.untouched, "finish": _finish(attempt, analysis),
         **analysis.context(),
+    }
+
+
+def _finish(attempt: LabAttempt, analysis: Analysis) -> dict | None:
+    """What the learner built and learned, and where to go next, once the lab is complete."""
+    if attempt.completed_at is None or analysis.scenario is None:
+        return None
+    api, scenarios = analysis.resolved, list(catalog.scenarios())
+    index = scenarios.index(analysis.scenario.slug) if analysis.scenario.slug in scenarios else -1
+    kinds = sorted({r.integration.kind for r in api.routes if r.integration.kind})
+    return {
+        "built": f"{'an' if api.label[0] in 'AEIOUH' else 'a'} {api.label} API with {len(api.routes)} "
+                 f"route{'s' if len(api.routes) != 1 else ''}"
+                 + (f", {api.endpoint_type.lower()} endpoint" if api.api_type == "rest" else "")
+                 + (f", {', '.join(k.replace('_', ' ') for k in kinds)} integrations" if kinds else "")
+                 + (f" and the stage{'s' if len(api.stages) != 1 else ''} {', '.join(s.name for s in api.stages)}"
+                    if api.stages else ""),
+        "objectives": analysis.objective_results,
+        "lessons": Lesson.objects.published().filter(slug__in=analysis.scenario.lessons).in_course_order(),
+        "next": catalog.get(scenarios[index + 1]) if 0 <= index < len(scenarios) - 1 else None,
     }
 
 
@@ -134,9 +162,14 @@ def builder(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         if bound.is_valid():
             index = STEP_IDS.index(step)
             target = step if "stay" in request.POST or index + 1 == len(STEP_IDS) else STEP_IDS[index + 1]
-            if target == step:
+            if getattr(attempt, "just_completed", False):
+                messages.success(request, "Lab complete: every objective is met and no rule is broken.")
+            elif target == step and "add_route" not in request.POST:
                 messages.success(request, "Saved.")
-            query = f"?from={bound.page.start}" if target == step and bound.paged and bound.page.start else ""
+            if "add_route" in request.POST:  # without JavaScript: save, and come back with one more blank row
+                target, query = step, f"?rows={_blank_rows(request.POST.get('rows')) + 1}#routes-end"
+            else:
+                query = f"?from={bound.page.start}" if target == step and bound.paged and bound.page.start else ""
             return redirect(reverse("labs:builder", args=[attempt.pk, target]) + query)
         return render(request, "labs/builder.html", _page(request, attempt, step, bound, analysis))
     design, notices = attempt.read_design()
@@ -145,7 +178,8 @@ def builder(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     if attempt.step != step:
         LabAttempt.objects.filter(pk=attempt.pk).update(step=step)
     analysis = Analysis(design, catalog.get(attempt.scenario), attempt.untouched_steps)
-    bound = BoundStep.of(step, design, offset=request.GET.get("from", 0), untouched=step in attempt.untouched_steps)
+    bound = BoundStep.of(step, design, offset=request.GET.get("from", 0), untouched=step in attempt.untouched_steps,
+                         blank_rows=_blank_rows(request.GET.get("rows")))
     return render(request, "labs/builder.html", _page(request, attempt, step, bound, analysis))
 
 

@@ -51,6 +51,10 @@ def lab_start(request: HttpRequest, slug: str) -> HttpResponse:
     except IntegrityError:  # a double click created it a moment ago
         attempt = LabAttempt.objects.get(user=request.user, scenario=slug)
     if request.POST.get("restart") == "1":
+        if request.POST.get("confirm") != "1":  # a design is work: ask before wiping it
+            routes = len(attempt.read_design()[0].routes)
+            return render(request, "labs/restart.html", {"scenario": scenario, "attempt": attempt, "routes": routes,
+                                                         "nav": "labs"})
         attempt.restart(scenario.api_type)
         messages.info(request, "You are starting this lab afresh.")
     return redirect(attempt)

@@ -79,3 +79,24 @@
   document.addEventListener("DOMContentLoaded", markFields);
   document.addEventListener("htmx:afterSettle", markFields);
 })();
+
+// Lab builder: "Add a route" adds a blank row at once (Django's formset pattern); without JavaScript the
+// same button saves and comes back with one more row.
+(function () {
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-add-route]");
+    if (!button) return;
+    var prefix = button.getAttribute("data-add-route");
+    var total = document.getElementById("id_" + prefix + "-TOTAL_FORMS");
+    var template = document.getElementById("route-row-template");
+    var rows = document.querySelector(".route-rows");
+    if (!total || !template || !rows) return;
+    event.preventDefault();
+    var index = parseInt(total.value, 10) || 0;
+    var html = template.innerHTML.replace(/__prefix__/g, String(index)).replace(/__number__/g, String(index + 1));
+    rows.insertAdjacentHTML("beforeend", html);
+    total.value = String(index + 1);
+    var input = document.getElementById("id_" + prefix + "-" + index + "-key");
+    if (input) input.focus();
+  });
+})();
