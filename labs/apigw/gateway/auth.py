@@ -8,7 +8,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..resolved import ResolvedAuthorizer, substitute_stage_variables
-from . import functions, policy, tokens
+from .functions import FunctionNotFound, invoke as functions_invoke
+from .policy import evaluate
+from .tokens import TokenError, cognito_issuer, verify
 from .context import Ctx
 from .handlers import _denial
 
@@ -79,7 +81,7 @@ def _iam(ctx: Ctx) -> None:
     if ident.expired:
         raise ctx.fail("authorization", "EXPIRED_TOKEN", f"The request is {ctx.signer_note}: its temporary credentials "
                        "have expired.", lesson="iam")
-    own = policy.evaluate(ident.policy, resource=ctx.method_arn, arn_prefix=ctx.arn_prefix, identity_policy=True)
+    own = evaluate(ident.policy, resource=ctx.method_arn, arn_prefix=ctx.arn_prefix, identity_policy=True)
     resource = ctx.policy
     same_account = ident.account == ctx.arn_prefix.split(":")[4]
     granted_by_resource = resource is not None and resource.allowed
@@ -173,9 +175,9 @@ def _lambda_authorizer(ctx: Ctx, authorizer: ResolvedAuthorizer) -> None:
         arn = substitute_stage_variables(authorizer.lambda_arn, ctx.variables)
         simple = api.api_type == "http" and authorizer.simple_responses
         try:
-            inv = functions.invoke(arn, event, services=ctx.services(), request_id=ctx.request_id, kind="authorizer",
+            inv = functions_invoke(arn, event, services=ctx.services(), request_id=ctx.request_id, kind="authorizer",
                                    simple_responses=simple)
-        except functions.FunctionNotFound as exc:
+        except FunctionNotFound as exc:
             raise ctx.fail("authorization", "AUTHORIZER_CONFIGURATION_ERROR", f"The authorizer function can't be "
                            f"invoked: {exc}.", lesson="lambda-authorizers") from None
         duration = min(inv.duration_ms, AUTHORIZER_TIMEOUT_MS)
@@ -215,7 +217,7 @@ def _apply_authorizer_result(ctx: Ctx, authorizer: ResolvedAuthorizer, result: A
         raise ctx.fail("authorization", "AUTHORIZER_CONFIGURATION_ERROR", f"The authorizer {authorizer.name} ({how}) "
                        "returned no principalId and policyDocument.", ms=duration, lesson="lambda-authorizers")
     resource = ctx.route_arn if ctx.api.api_type == "http" else ctx.method_arn
-    decision = policy.evaluate(result["policyDocument"], resource=resource, arn_prefix=ctx.arn_prefix,
+    decision = evaluate(result["policyDocument"], resource=resource, arn_prefix=ctx.arn_prefix,
                                identity_policy=True)
     if decision.explicit_deny:
         raise ctx.fail("authorization", "ACCESS_DENIED", f"The authorizer {authorizer.name} ({how}) returned a policy "
@@ -250,10 +252,10 @@ def _cognito(ctx: Ctx, authorizer: ResolvedAuthorizer) -> None:
         raise ctx.fail("authorization", "UNAUTHORIZED", f"The Cognito authorizer {authorizer.name} reads "
                        f"{authorizer.identity_source}, and the request has none.", lesson="cognito")
     try:
-        claims = tokens.verify(token, ctx.now_ms / 1000 + tokens_epoch_s())
-    except tokens.TokenError as exc:
+        claims = verify(token, ctx.now_ms / 1000 + tokens_epoch_s())
+    except TokenError as exc:
         raise ctx.fail("authorization", "UNAUTHORIZED", f"The token was refused: {exc}.", lesson="cognito") from None
-    issuers = {tokens.cognito_issuer(arn): arn for arn in authorizer.user_pool_arns}
+    issuers = {cognito_issuer(arn): arn for arn in authorizer.user_pool_arns}
     if claims.get("iss") not in issuers:
         raise ctx.fail("authorization", "UNAUTHORIZED", f"The token was issued by {claims.get('iss')!r}, not by the "
                        f"authorizer's user pool(s) ({', '.join(issuers) or 'none'}).", lesson="cognito")
@@ -289,8 +291,8 @@ def _jwt(ctx: Ctx, authorizer: ResolvedAuthorizer) -> None:
         raise ctx.fail("authorization", "UNAUTHORIZED", f"The JWT authorizer {authorizer.name} reads "
                        f"{authorizer.identity_source}, and the request has none.", lesson="jwt", headers=challenge)
     try:
-        claims = tokens.verify(token, ctx.now_ms / 1000 + tokens_epoch_s())
-    except tokens.TokenError as exc:
+        claims = verify(token, ctx.now_ms / 1000 + tokens_epoch_s())
+    except TokenError as exc:
         raise ctx.fail("authorization", "UNAUTHORIZED", f"The token was refused: {exc}.", lesson="jwt",
                        headers={"www-authenticate": f'Bearer error="invalid_token" error_description="{exc}"'}) from None
     if claims.get("iss") != authorizer.issuer:

@@ -19,7 +19,7 @@ from typing import Any
 
 from ..references import LESSONS
 from ..resolved import Preflight, ResolvedApi, ResolvedApiKey, ResolvedRoute, ResolvedUsagePlan
-from . import responses
+from .responses import error as responses_error
 from .core import ACCOUNT_ID, EPOCH_MS, USER_AGENT, GatewayError, Request, TraceStep
 from .deployment import Deployment, StageState
 from .dynamodb import Tables
@@ -166,7 +166,7 @@ class Ctx:
 
     def fail(self, step: str, response_type: str, detail: str, *, message: str | None = None, key: str | None = None,
              lesson: str = "gateway-responses", headers: Mapping[str, str] | None = None, ms: float = 0.0) -> GatewayError:
-        error = responses.error(self.api.api_type, response_type, message, key=key, headers=dict(headers or {}))
+        error = responses_error(self.api.api_type, response_type, message, key=key, headers=dict(headers or {}))
         self.step(step, f"{error.status} {response_type}", detail, ms, lesson)
         return error
 

@@ -77,7 +77,8 @@ class Router:
                 node = node.children.setdefault(part, _Node(current))
         return node
 
-    def _candidates(self, node: _Node, parts: list[str], i: int, params: dict[str, str]) -> Iterator[tuple[_Node, dict[str, str]]]:
+    def _candidates(self, node: _Node, parts: list[str], i: int,
+                    params: dict[str, str]) -> Iterator[tuple[_Node, dict[str, str]]]:
         if i == len(parts):
             yield node, params
             return

@@ -9,7 +9,8 @@ import json
 import math
 from datetime import datetime, timezone
 
-from . import identities, policy
+from .identities import signer
+from .policy import evaluate, like
 from .context import ACCOUNT_BURST, ACCOUNT_RATE, PAYLOAD_LIMIT, Ctx, api_key_value, mask_account
 from .core import ACCOUNT_ID, EPOCH_MS, header
 from .deployment import Match
@@ -73,7 +74,7 @@ def request_limits(ctx: Ctx) -> None:
 
 def endpoint_and_policy(ctx: Ctx) -> None:
     api, req = ctx.api, ctx.request
-    ctx.signer, ctx.signer_note = identities.signer(req.identity, req.header("Authorization"))
+    ctx.signer, ctx.signer_note = signer(req.identity, req.header("Authorization"))
     if api.api_type == "rest" and api.endpoint_type == "PRIVATE":
         _private_endpoint(ctx)
     elif api.api_type == "rest":
@@ -103,7 +104,7 @@ def endpoint_and_policy(ctx: Ctx) -> None:
         conditions["aws:SourceVpce"] = req.source_vpce
     if ctx.signer:
         conditions.update({"aws:PrincipalArn": ctx.signer.arn, "aws:PrincipalAccount": ctx.signer.account})
-    decision = policy.evaluate(api.resource_policy, resource=ctx.method_arn, arn_prefix=ctx.arn_prefix,
+    decision = evaluate(api.resource_policy, resource=ctx.method_arn, arn_prefix=ctx.arn_prefix,
                                caller=ctx.signer.arn if ctx.signer else "*",
                                caller_account=ctx.signer.account if ctx.signer else "", context=conditions)
     ctx.policy = decision
@@ -238,7 +239,7 @@ def _origin_allowed(origins: tuple[str, ...], origin: str) -> bool:
     for allowed in origins:
         if allowed == "*" or allowed.lower() == origin.lower():
             return True
-        if "*" in allowed and policy._like(allowed.lower(), origin.lower()):
+        if "*" in allowed and like(allowed.lower(), origin.lower()):
             return True
     return False
 
@@ -254,6 +255,10 @@ def _period_window(period: str, epoch_ms: float) -> str:
         d = datetime.fromtimestamp(epoch_ms / 1000, tz=timezone.utc)
         return f"M{d.year}-{d.month:02d}"
     return f"D{day}"
+
+
+def _key_values(api) -> str:
+    return ", ".join(f"{k.name} = {api_key_value(k.name)}" for k in api.api_keys) or "none"
 
 
 def api_key(ctx: Ctx) -> None:
@@ -276,7 +281,7 @@ def api_key(ctx: Ctx) -> None:
     key = next((k for k in api.api_keys if api_key_value(k.name) == value), None)
     if key is None:
         raise ctx.fail("api-key", "INVALID_API_KEY", f"No API key of this API has the value sent in {where}. "
-                       f"(The sandbox's key values: {', '.join(f'{k.name} = {api_key_value(k.name)}' for k in api.api_keys) or 'none'}.)",
+                       f"(The sandbox's key values: {_key_values(api)}.)",
                        lesson="api-keys")
     if not key.enabled:
         raise ctx.fail("api-key", "INVALID_API_KEY", f"The API key {key.name} is disabled.", lesson="api-keys")

@@ -17,7 +17,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..resolved import ResolvedResponse, substitute_stage_variables
-from . import backends, functions, vtl
+from .backends import BACKENDS, find
+from .functions import FunctionNotFound, Invocation, invoke as functions_invoke
+from .vtl import InputJsonError, TemplateFailure, render
 from .context import Ctx
 from .core import ACCOUNT_ID, USER_AGENT, GatewayError, header
 from .context import request_time
@@ -214,8 +216,11 @@ def integration_request(ctx: Ctx) -> None:
     uri = substitute_stage_variables(integ.lambda_arn if integ.uses_lambda else integ.uri, ctx.variables)
     used = [f"${{stageVariables.{m}}} = {ctx.variables.get(m, '')!r}"
             for m in re.findall(r"\$\{stageVariables\.(\w+)\}", integ.lambda_arn or integ.uri)]
-    ctx.integ = {"method": integ.http_method or req.method, "uri": uri, "headers": dict(req.headers),
-                 "query": {k: list(v) for k, v in req.query_params.items()}, "body": req.body, "path": {}}
+    forwards = integ.proxy or ctx.api.api_type == "http"  # a custom integration sends only what is mapped
+    ctx.integ = {"method": integ.http_method or req.method, "uri": uri,
+                 "headers": dict(req.headers) if forwards else {},
+                 "query": {k: list(v) for k, v in req.query_params.items()} if forwards else {},
+                 "body": req.body, "path": {}}
     parts = [f"{integ.type} integration"]
     if integ.uses_lambda:
         parts.append(f"function {uri}")
@@ -301,12 +306,12 @@ def _request_template(ctx: Ctx) -> None:
                  lesson="template-selection")
         return
     try:
-        rendered = vtl.render(text, body=ctx.request.body, params=ctx.method_params(),
+        rendered = render(text, body=ctx.request.body, params=ctx.method_params(),
                               context=ctx.context_variables(), stage_variables=ctx.variables)
-    except vtl.InputJsonError as exc:
+    except InputJsonError as exc:
         raise ctx.fail("template", "BAD_REQUEST_BODY", f"The request template ({key}) reads the body as JSON, and it "
                        f"isn't: {exc.message}", message=exc.message, lesson="template-variables") from None
-    except vtl.TemplateFailure as exc:
+    except TemplateFailure as exc:
         raise ctx.fail("template", "API_CONFIGURATION_ERROR", f"The request template ({key}) failed ({exc.kind}): "
                        f"{exc.message}", lesson="templates") from None
     ctx.integ["body"] = rendered.output
@@ -383,8 +388,8 @@ def _lambda(ctx: Ctx) -> None:
     else:
         event, kind = _json_or_text(ctx.integ["body"]), "custom"
     try:
-        inv = functions.invoke(arn, event, services=ctx.services(), request_id=ctx.request_id, kind=kind)
-    except functions.FunctionNotFound as exc:
+        inv = functions_invoke(arn, event, services=ctx.services(), request_id=ctx.request_id, kind=kind)
+    except FunctionNotFound as exc:
         raise ctx.fail("integration", "API_CONFIGURATION_ERROR", f"Lambda answered ResourceNotFoundException: {exc}. "
                        "Check the function name, the alias and the stage variables in the ARN.",
                        lesson="integrations") from None
@@ -420,7 +425,7 @@ def _short(text: str, n: int = 300) -> str:
     return text if len(text) <= n else text[:n] + " …"
 
 
-def _proxy_result(ctx: Ctx, inv: functions.Invocation, kind: str, logs: str) -> None:
+def _proxy_result(ctx: Ctx, inv: Invocation, kind: str, logs: str) -> None:
     payload, api = inv.payload, ctx.api
     step_ms = inv.duration_ms
     label = f"{inv.function}:{inv.version}"
@@ -498,14 +503,13 @@ def _http(ctx: Ctx) -> None:
     if integ.connection_type == "VPC_LINK":
         ctx.not_emulated("integration", f"the VPC link {integ.connection_id or '(none)'}: the sandbox reaches the sample "
                          "backend directly", "private-integrations")
-    backend, host, path, query = backends.find(uri)
-    if integ.proxy and ctx.api.api_type == "rest" and ctx.integ["query"]:
-        query = "&".join(filter(None, [query, urllib.parse.urlencode([(k, v) for k, vs in ctx.integ["query"].items() for v in vs])]))
-    elif ctx.integ["query"] and ctx.api.api_type == "http":
-        query = "&".join(filter(None, [query, urllib.parse.urlencode([(k, v) for k, vs in ctx.integ["query"].items() for v in vs])]))
+    backend, host, path, query = find(uri)
+    sent = [(k, v) for k, values in ctx.integ["query"].items() for v in values]
+    if sent:
+        query = "&".join(filter(None, [query, urllib.parse.urlencode(sent)]))
     if backend is None:
         ctx.not_emulated("integration", f"the internet: {host or uri!r} is not one of the sandbox's sample backends "
-                         f"({', '.join(backends.BACKENDS)})", "http-integrations")
+                         f"({', '.join(BACKENDS)})", "http-integrations")
         raise ctx.fail("integration", "API_CONFIGURATION_ERROR", f"API Gateway could not reach {uri!r}.",
                        lesson="integrations")
     method = ctx.integ["method"] if ctx.integ["method"] != "ANY" else ctx.request.method
@@ -584,9 +588,9 @@ def integration_response(ctx: Ctx) -> None:
     note = ""
     if text is not None:
         try:
-            rendered = vtl.render(text, body=backend["body"], params=ctx.method_params(),
+            rendered = render(text, body=backend["body"], params=ctx.method_params(),
                                   context=ctx.context_variables(), stage_variables=ctx.variables)
-        except vtl.TemplateFailure as exc:
+        except TemplateFailure as exc:
             raise ctx.fail("template", "API_CONFIGURATION_ERROR", f"The response template ({key}) failed ({exc.kind}): "
                            f"{exc.message}", lesson="templates") from None
         body = rendered.output

@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from . import auth, handlers, integration
+from .auth import authorization
+from .handlers import (api_key, cache, cache_store, cors_headers, cors_preflight, endpoint_and_policy, finish,
+                       request_limits, route, throttling, validation)
+from .handlers import stage as handlers_stage
+from .integration import integration as integration_integration
+from .integration import integration_request, integration_response, method_response
 from .context import Ctx
 from .core import GatewayError, Request, Response
 from .deployment import Deployment, StageState
@@ -19,31 +24,31 @@ Handler = Callable[[Ctx], None]
 
 #: REST and HTTP requests, in API Gateway's order. A handler that answers early sets ``ctx.response``.
 REQUEST_HANDLERS: tuple[Handler, ...] = (
-    handlers.stage,
-    handlers.request_limits,
-    handlers.endpoint_and_policy,
-    handlers.route,
-    handlers.cors_preflight,
-    auth.authorization,
-    handlers.api_key,
-    handlers.throttling,
-    handlers.validation,
-    handlers.cache,
-    integration.integration_request,
-    integration.integration,
-    integration.integration_response,
-    integration.method_response,
-    handlers.cache_store,
+    handlers_stage,
+    request_limits,
+    endpoint_and_policy,
+    route,
+    cors_preflight,
+    authorization,
+    api_key,
+    throttling,
+    validation,
+    cache,
+    integration_request,
+    integration_integration,
+    integration_response,
+    method_response,
+    cache_store,
 )
 #: Run on every response, the gateway's own errors included.
-RESPONSE_HANDLERS: tuple[Handler, ...] = (handlers.cors_headers, handlers.finish)
+RESPONSE_HANDLERS: tuple[Handler, ...] = (cors_headers, finish)
 
 
 def run(ctx: Ctx, request_handlers: tuple[Handler, ...] = REQUEST_HANDLERS) -> Response:
     try:
         for handler in request_handlers:
-            if ctx.response is not None and handler not in (integration.method_response, handlers.cache_store,
-                                                            integration.integration_response):
+            if ctx.response is not None and handler not in (method_response, cache_store,
+                                                            integration_response):
                 continue
             handler(ctx)
     except GatewayError as error:

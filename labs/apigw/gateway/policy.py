@@ -44,7 +44,8 @@ def _wildcard(pattern: str, ignore_case: bool) -> re.Pattern[str]:
     return re.compile(regex + r"\Z", re.S | (re.I if ignore_case else 0))
 
 
-def _like(pattern: str, value: str, ignore_case: bool = False) -> bool:
+def like(pattern: str, value: str, ignore_case: bool = False) -> bool:
+    """IAM-style wildcards: ``*`` any run of characters, ``?`` one."""
     return bool(_wildcard(pattern, ignore_case).match(value))
 
 
@@ -79,9 +80,9 @@ def _condition_value_matches(operator: str, key_values: list[str], wanted: list[
     if base == "StringNotEqualsIgnoreCase":
         return all(v.lower() != w.lower() for v in key_values for w in wanted_s)
     if base in ("StringLike", "ArnLike"):
-        return any(_like(w, v) for v in key_values for w in wanted_s)
+        return any(like(w, v) for v in key_values for w in wanted_s)
     if base in ("StringNotLike", "ArnNotLike"):
-        return all(not _like(w, v) for v in key_values for w in wanted_s)
+        return all(not like(w, v) for v in key_values for w in wanted_s)
     if base == "Bool":
         return any(v.lower() == w.lower() for v in key_values for w in wanted_s)
     if base in ("IpAddress", "NotIpAddress"):
@@ -153,14 +154,14 @@ def evaluate(policy: Mapping[str, Any] | None, *, resource: str, arn_prefix: str
         if not identity_policy and not _principal_matches(statement.get("Principal"), caller, caller_account):
             continue
         if "NotAction" in statement:
-            if any(_like(str(a), action, ignore_case=True) for a in _list(statement["NotAction"])):
+            if any(like(str(a), action, ignore_case=True) for a in _list(statement["NotAction"])):
                 continue
-        elif not any(_like(str(a), action, ignore_case=True) for a in _list(statement.get("Action"))):
+        elif not any(like(str(a), action, ignore_case=True) for a in _list(statement.get("Action"))):
             continue
         if "NotResource" in statement:
-            if any(_like(expand_resource(str(r), arn_prefix), resource) for r in _list(statement["NotResource"])):
+            if any(like(expand_resource(str(r), arn_prefix), resource) for r in _list(statement["NotResource"])):
                 continue
-        elif not any(_like(expand_resource(str(r), arn_prefix), resource) for r in _list(statement.get("Resource"))):
+        elif not any(like(expand_resource(str(r), arn_prefix), resource) for r in _list(statement.get("Resource"))):
             continue
         if not _conditions_met(statement.get("Condition"), context or {}, notes):
             continue

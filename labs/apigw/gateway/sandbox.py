@@ -15,7 +15,9 @@ from typing import Any
 
 from ..model import Design
 from ..resolved import ResolvedApi
-from . import pipeline, tokens, websocket
+from .pipeline import handle
+from .tokens import cognito_issuer, sample_token as tokens_sample_token
+from .websocket import WsResult, connect, disconnect, send as websocket_send
 from .context import api_id_for, api_key_value
 from .core import EPOCH_MS, Clock, Request, Response
 from .deployment import CanaryState, Deployment, StageState, deployment_id
@@ -174,7 +176,7 @@ class Sandbox:
         stage = self.stages.get(stage_name)
         if stage is None:
             return self._no_stage(request, stage_name, seed, at)
-        return pipeline.handle(self.deployments, stage, request, self.state, at_ms=at, seed=seed, api_id=self.api_id)
+        return handle(self.deployments, stage, request, self.state, at_ms=at, seed=seed, api_id=self.api_id)
 
     def _default_stage(self) -> str:
         if len(self.stages) == 1:
@@ -182,11 +184,11 @@ class Sandbox:
         return default_stage_name(self.api_type or "rest")
 
     def _no_stage(self, request: Request, stage: str, seed: int, at: float) -> Response:
-        from . import responses
         from .core import TraceStep
+        from .responses import error as gateway_error
 
         kind = "MISSING_AUTHENTICATION_TOKEN" if self.api_type != "http" else "RESOURCE_NOT_FOUND"
-        error = responses.error(self.api_type or "rest", kind)
+        error = gateway_error(self.api_type or "rest", kind)
         step = TraceStep("stage", f"{error.status} {kind}", f"No stage {stage!r} is deployed (stages: "
                          f"{', '.join(self.stages) or 'none'}). Nothing answers until the API is deployed to it.",
                          0.0, "stages-deployments#deployments")
@@ -216,21 +218,21 @@ class Sandbox:
         return self._stage(stage or self._default_stage())
 
     def ws_connect(self, stage: str | None = None, *, headers: Mapping[str, str] | None = None, query: str = "",
-                   source_ip: str | None = None, seed: int | None = None) -> websocket.WsResult:
+                   source_ip: str | None = None, seed: int | None = None) -> WsResult:
         st = self._ws_stage(stage)
         req = Request(method="GET", path="/", stage=st.name, headers=dict(headers or {}), query=query,
                       **({"source_ip": source_ip} if source_ip else {}))
-        return websocket.connect(self.deployments, st, req, self.state, at_ms=self.now_ms, seed=self._seed_for(seed),
+        return connect(self.deployments, st, req, self.state, at_ms=self.now_ms, seed=self._seed_for(seed),
                                  api_id=self.api_id)
 
-    def ws_send(self, connection_id: str, body: str, *, seed: int | None = None) -> websocket.WsResult:
+    def ws_send(self, connection_id: str, body: str, *, seed: int | None = None) -> WsResult:
         st = self._ws_stage(self.state.connections.get(connection_id, {}).get("stage"))
-        return websocket.send(self.deployments, st, connection_id, body, self.state, at_ms=self.now_ms,
+        return websocket_send(self.deployments, st, connection_id, body, self.state, at_ms=self.now_ms,
                               seed=self._seed_for(seed), api_id=self.api_id)
 
-    def ws_disconnect(self, connection_id: str, *, seed: int | None = None) -> websocket.WsResult:
+    def ws_disconnect(self, connection_id: str, *, seed: int | None = None) -> WsResult:
         st = self._ws_stage(self.state.connections.get(connection_id, {}).get("stage"))
-        return websocket.disconnect(self.deployments, st, connection_id, self.state, at_ms=self.now_ms,
+        return disconnect(self.deployments, st, connection_id, self.state, at_ms=self.now_ms,
                                     seed=self._seed_for(seed), api_id=self.api_id)
 
     def ws_inbox(self, connection_id: str) -> list[dict[str, Any]]:
@@ -258,14 +260,14 @@ class Sandbox:
             raise SandboxError(f"No Cognito or JWT authorizer {authorizer or ''} in the deployed API.".replace("  ", " "))
         issued = (EPOCH_MS + self.now_ms) / 1000
         if chosen.type == "COGNITO_USER_POOLS":
-            issuer = tokens.cognito_issuer(chosen.user_pool_arns[0]) if chosen.user_pool_arns else ""
+            issuer = cognito_issuer(chosen.user_pool_arns[0]) if chosen.user_pool_arns else ""
             use = token_use or ("access" if scopes else "id")
-            return tokens.sample_token(issuer=issuer, audience="sandbox-app-client", client_id="sandbox-app-client",
+            return tokens_sample_token(issuer=issuer, audience="sandbox-app-client", client_id="sandbox-app-client",
                                        subject=subject, scopes=scopes, token_use=use, issued_at_s=issued,
                                        expires_in_s=expires_in_s)
         audience = chosen.audience[0] if chosen.audience else ""
         use = token_use or ("access" if scopes else "")
-        return tokens.sample_token(issuer=chosen.issuer, audience=audience, client_id=audience, subject=subject,
+        return tokens_sample_token(issuer=chosen.issuer, audience=audience, client_id=audience, subject=subject,
                                    scopes=scopes, token_use=use, issued_at_s=issued, expires_in_s=expires_in_s)
 
     def invoke_url(self, stage: str) -> str:

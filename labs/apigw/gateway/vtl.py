@@ -34,7 +34,7 @@ from typing import Any
 import airspeed
 from airspeed import operators as op
 
-from . import jsonpath
+from .jsonpath import JsonPathError, MISSING, find
 
 #: API Gateway's mapping template quota (300 KB) and its #foreach limit.
 MAX_TEMPLATE_CHARS = 300 * 1024
@@ -188,14 +188,14 @@ class VtlInput(VtlObject):
     def __init__(self, body: str, params: Mapping[str, Mapping[str, str]] | None = None) -> None:
         self._body = body or ""
         self._params = params or {"path": {}, "querystring": {}, "header": {}}
-        self._parsed: Any = jsonpath.MISSING
+        self._parsed: Any = MISSING
 
     @property
     def body(self) -> str:
         return self._body
 
     def _document(self) -> Any:
-        if self._parsed is jsonpath.MISSING:
+        if self._parsed is MISSING:
             if not self._body.strip():
                 self._parsed = {}
             else:
@@ -207,10 +207,10 @@ class VtlInput(VtlObject):
 
     def _find(self, path: Any) -> Any:
         try:
-            value = jsonpath.find(self._document(), str(path if path is not None else "$"))
-        except jsonpath.JsonPathError as exc:
+            value = find(self._document(), str(path if path is not None else "$"))
+        except JsonPathError as exc:
             raise TemplateFailure("error", str(exc)) from None
-        return None if value is jsonpath.MISSING else value
+        return None if value is MISSING else value
 
     def json(self, path: Any = "$") -> str:
         value = self._find(path)

@@ -13,7 +13,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import auth, handlers, integration, jsonpath
+from .auth import authorization
+from .handlers import api_key, endpoint_and_policy, request_limits, throttling
+from .handlers import stage as handlers_stage
+from .integration import integration as integration_integration
+from .integration import integration_request
+from .jsonpath import JsonPathError, MISSING, find
 from .context import Ctx, too_many_connections
 from .core import EPOCH_MS, GatewayError, Request, TraceStep
 from .deployment import Deployment, StageState
@@ -76,10 +81,10 @@ def select_route(ctx: Ctx) -> None:
     if path.startswith("$request.body"):
         try:
             document = json.loads(body)
-            found = jsonpath.find(document, "$" + path[len("$request.body"):])
-            value = None if found is jsonpath.MISSING or isinstance(found, (dict, list)) else str(found)
+            found = find(document, "$" + path[len("$request.body"):])
+            value = None if found is MISSING or isinstance(found, (dict, list)) else str(found)
             why = f"{expression} is {value!r}" if value is not None else f"the message has no {expression}"
-        except (ValueError, jsonpath.JsonPathError):
+        except (ValueError, JsonPathError):
             why = "the message is not JSON"
     else:
         why = f"the selection expression {expression!r} doesn't read the message (not emulated beyond $request.body)"
@@ -131,8 +136,8 @@ def message_result(ctx: Ctx) -> None:
 def _integrate(ctx: Ctx) -> None:
     if ctx.route is None:
         return
-    integration.integration_request(ctx)
-    integration.integration(ctx)
+    integration_request(ctx)
+    integration_integration(ctx)
     if ctx.route.integration.uses_lambda and ctx.route.integration.proxy:
         payload = ctx.backend.get("payload")
         if payload is None:
@@ -142,9 +147,9 @@ def _integrate(ctx: Ctx) -> None:
                        lesson="retries", message="Internal server error")
 
 
-CONNECT_HANDLERS: tuple[Handler, ...] = (handlers.stage, handlers.endpoint_and_policy, connect_route, auth.authorization,
-                                         handlers.api_key, handlers.throttling, _integrate, connect_decision)
-MESSAGE_HANDLERS: tuple[Handler, ...] = (handlers.request_limits, select_route, auth.authorization, handlers.throttling,
+CONNECT_HANDLERS: tuple[Handler, ...] = (handlers_stage, endpoint_and_policy, connect_route, authorization,
+                                         api_key, throttling, _integrate, connect_decision)
+MESSAGE_HANDLERS: tuple[Handler, ...] = (request_limits, select_route, authorization, throttling,
                                          _integrate, message_result)
 
 
