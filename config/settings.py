@@ -300,5 +300,12 @@ LOGGING = {
 # Directories of course content (lessons, quizzes) loaded by `manage.py sync_content`, in order;
 # an institution can add its own course beside ours.
 CONTENT_DIRS = [Path(p) for p in env_list("CONTENT_DIRS")] or [BASE_DIR / "courseware" / "content"]
+# The sandbox gateway: how long a sandbox deployment lives without use, how many a learner may have at
+# once, and how many requests per 10 seconds a learner's invoke URLs take (a real-time limit beside the
+# sandbox's own virtual-time throttling).
+SANDBOX_TTL_HOURS = env_int("SANDBOX_TTL_HOURS", 24)
+SANDBOX_MAX_PER_LEARNER = env_int("SANDBOX_MAX_PER_LEARNER", 10)
+SANDBOX_REQUESTS_PER_10S = env_int("SANDBOX_REQUESTS_PER_10S", 200)
+
 # The lab scenarios (brief, steps, hints, objectives, reference solution), one YAML file each.
 LAB_SCENARIOS_DIR = Path(env("LAB_SCENARIOS_DIR", str(BASE_DIR / "labs" / "scenarios")))

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from courseware.views import accounts
+from labs import views as labs_views
 
 urlpatterns = [
     path("", include("courseware.urls")),
@@ -10,6 +11,9 @@ urlpatterns = [
     path("accounts/password_change/", accounts.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("labs/", include("labs.urls")),
+    # A learner's sandbox APIs, callable like API Gateway's invoke URLs: /sandbox/<key>/<stage>/<path>
+    path("sandbox/<str:key>/", labs_views.invoke, name="sandbox_invoke_root"),
+    path("sandbox/<str:key>/<path:path>", labs_views.invoke, name="sandbox_invoke"),
     path("admin/", admin.site.urls),
 ]
 

@@ -536,3 +536,58 @@ class ImportForm(forms.Form):
         for problems in self.errors.values():
             return str(problems[0])
         return ""
+
+
+# --- The sandbox's try-it console ---------------------------------------------------------------------
+
+TRACE_STEPS = ("stage", "request", "endpoint", "policy", "route", "cors-preflight", "authorization", "api-key",
+               "throttling", "validation", "cache", "integration-request", "template", "integration",
+               "integration-response", "method-response", "cors")
+MAX_CONSOLE_BODY = 1024 * 1024
+
+
+class SandboxRequestForm(forms.Form):
+    """A request to send to the sandbox, and (optionally) what the learner predicts it will get."""
+
+    stage = forms.ChoiceField()
+    method = forms.ChoiceField(choices=[(m, m) for m in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")])
+    path = forms.CharField(max_length=2000, initial="/", help_text="After the stage, e.g. /orders/42.")
+    query = forms.CharField(max_length=2000, required=False, label="Query string", help_text="e.g. limit=10&sort=asc")
+    headers = PairsField(max_length=8192, required=False, label="Headers (Name: value per line)",
+                         widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false"}))
+    body = forms.CharField(max_length=MAX_CONSOLE_BODY, required=False, strip=False,
+                           widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}))
+    identity = forms.ChoiceField(required=False, label="Sign with SigV4 as",
+                                 help_text="A sample IAM identity (for routes with IAM authorization).")
+    sample_token = forms.BooleanField(required=False, label="Send a valid sample token (Authorization header)")
+    api_key = forms.ChoiceField(required=False, label="API key (x-api-key)")
+    source_vpce = forms.CharField(max_length=100, required=False, label="Through VPC endpoint",
+                                  help_text="Private APIs: the interface VPC endpoint id the call comes through.")
+    predict_status = forms.IntegerField(required=False, min_value=100, max_value=599, label="I predict the status")
+    predict_step = forms.ChoiceField(required=False, label="…decided by the step",
+                                     choices=[("", "–"), *[(s, s) for s in TRACE_STEPS]])
+
+    def __init__(self, *args, stages: list[str], identities: list[str], api_keys: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["stage"].choices = [(s, s) for s in stages]
+        self.fields["identity"].choices = [("", "Unsigned"), *[(i, i) for i in identities]]
+        self.fields["api_key"].choices = [("", "None"), *[(k, k) for k in api_keys]]
+
+    def clean_headers(self) -> dict[str, str]:
+        # "Name: value" lines (PairsField reads name=value; accept both)
+        raw = self.data.get(self.add_prefix("headers"), "")
+        headers: dict[str, str] = {}
+        for line in str(raw).splitlines():
+            if not line.strip():
+                continue
+            name, sep, value = line.partition(":") if ":" in line else line.partition("=")
+            if not sep or not name.strip() or any(c in name for c in " \t\r\n"):
+                raise forms.ValidationError(f"Write each header as Name: value ({line[:40]!r} is not).")
+            headers[name.strip()] = value.strip()
+        return headers
+
+
+class LoadTestForm(forms.Form):
+    count = forms.IntegerField(min_value=1, max_value=2000, initial=100, label="Requests")
+    rate = forms.FloatField(required=False, min_value=0.1, max_value=100_000, initial=50,
+                            label="Per second (virtual time)", help_text="Empty: all at one instant.")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -139,3 +141,83 @@ class LabAttempt(models.Model):
             self.completed_at = timezone.now()
             self.just_completed = True  # for the page that answers this save
             record(actor, Verb.COMPLETED, lab, {"objectives": len(analysis.objective_results)})
+
+
+# --- The sandbox gateway: a design deployed on the site, callable like a real API -----------------------
+
+
+def _sandbox_key() -> str:
+    return secrets.token_urlsafe(12)
+
+
+class LabSandbox(models.Model):
+    """One lab attempt's sandbox (``labs.apigw.gateway.Sandbox``, stored as its dict): its deployments,
+    stages and state (token buckets, quotas, caches, clock). The invoke URL carries ``key``, which is
+    hard to guess, so curl can call it without a session; every page about it is its learner's only."""
+
+    attempt = models.OneToOneField(LabAttempt, on_delete=models.CASCADE, related_name="sandbox")
+    key = models.CharField(max_length=24, unique=True, default=_sandbox_key)
+    state = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"sandbox {self.key} of {self.attempt_id}"
+
+    @property
+    def expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    def load(self):
+        from .apigw.gateway import Sandbox, SandboxError
+
+        try:
+            return Sandbox.from_dict(self.state) if self.state else Sandbox(seed=self.attempt_id or 0)
+        except (SandboxError, KeyError, TypeError, ValueError):
+            log.warning("sandbox %s could not be read; starting it afresh", self.pk)
+            return Sandbox(seed=self.attempt_id or 0)
+
+    def store(self, sandbox) -> None:
+        self.state = sandbox.to_dict()
+        self.save(update_fields=["state", "updated_at", "expires_at"])
+
+    def extend(self) -> None:
+        self.expires_at = timezone.now() + timedelta(hours=settings.SANDBOX_TTL_HOURS)
+
+
+class SandboxCall(models.Model):
+    """One request a sandbox answered, with its trace: the learner's execution log."""
+
+    class Source(models.TextChoices):
+        CONSOLE = "console", "the try-it console"
+        URL = "url", "the invoke URL"
+
+    sandbox = models.ForeignKey(LabSandbox, on_delete=models.CASCADE, related_name="calls")
+    at = models.DateTimeField(auto_now_add=True)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.CONSOLE)
+    stage = models.CharField(max_length=128)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=500)
+    status = models.PositiveSmallIntegerField()
+    arm = models.CharField(max_length=10, default="base")
+    error_type = models.CharField(max_length=60, blank=True)
+    deployment_id = models.CharField(max_length=20, blank=True)
+    request = models.JSONField(default=dict)  # headers, query, body (cut to KEEP_BODY)
+    response = models.JSONField(default=dict)  # headers, body (cut to KEEP_BODY), latency, seed, request id
+    trace = models.JSONField(default=list)
+    prediction = models.JSONField(default=dict, blank=True)  # {"status", "step", "correct"} when the learner predicted
+
+    KEEP_BODY = 20_000
+    KEEP_CALLS = 50  # per sandbox: the oldest go when more arrive
+
+    class Meta:
+        ordering = ["-id"]
+
+    @property
+    def deciding_step(self) -> str:
+        """The step that decided the answer: the last one that refused, else the integration."""
+        for step in reversed(self.trace):
+            if step.get("decision", "")[:3].isdigit() and int(step["decision"][:3]) >= 400:
+                return step["step"]
+        return "integration"

@@ -1,0 +1,196 @@
+"""The web side of the sandbox gateway: a learner's sandbox row, the requests the console and the
+invoke URL make of it, the calls it logs, and the picture of a load test.
+
+The gateway itself (``labs.apigw.gateway``) knows nothing of Django; views call these functions.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from xml.sax.saxutils import escape
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+
+from .apigw.gateway import LoadTest, Request, Response, Sandbox
+from .apigw.model import Design
+from .models import LabAttempt, LabSandbox, SandboxCall
+
+#: Headers a proxy in front of the site would set or that WSGI owns: not sent back to the caller.
+HOP_HEADERS = frozenset({"connection", "keep-alive", "transfer-encoding", "content-length", "server", "date"})
+
+
+class TooManySandboxes(Exception):
+    """The learner already has as many live sandboxes as the site allows."""
+
+
+def locked(attempt: LabAttempt) -> LabSandbox:
+    """The attempt's sandbox row, locked for this transaction (requests to one sandbox apply in turn)."""
+    row = LabSandbox.objects.select_for_update().filter(attempt=attempt).first()
+    if row is None:
+        raise LookupError("no sandbox")
+    return row
+
+
+def deploy(attempt: LabAttempt, design: Design, *, canary_stage: str = ""):
+    """Snapshot the design in the attempt's sandbox (made on first use); REST: optionally as a canary."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        row = LabSandbox.objects.select_for_update().filter(attempt=attempt).first()
+        if row is None:
+            live = LabSandbox.objects.filter(attempt__user=attempt.user, expires_at__gt=timezone.now()).count()
+            if live >= settings.SANDBOX_MAX_PER_LEARNER:
+                raise TooManySandboxes(
+                    f"You have {live} sandbox APIs running, the most the site keeps per learner; they expire "
+                    f"after {settings.SANDBOX_TTL_HOURS} hours without use.")
+            row = LabSandbox(attempt=attempt, expires_at=timezone.now())
+        sb = row.load() if row.pk and not row.expired else Sandbox(seed=attempt.pk)
+        if canary_stage:
+            deployment = sb.deploy(design, stage=canary_stage, canary=True, description="canary")
+        else:
+            deployment = sb.deploy(design)
+        row.state = sb.to_dict()
+        row.extend()
+        row.save()
+    return deployment
+
+
+def status(row: LabSandbox | None, sb: Sandbox | None, design: Design, request: HttpRequest) -> dict[str, Any]:
+    """What the sandbox page says about the deployments, stages and invoke URLs."""
+    if row is None or sb is None:
+        return {"deployed": False, "expired": row is not None}
+    current = design.to_dict()
+    deployments = sorted(sb.deployments.values(), key=lambda d: d.created_ms, reverse=True)
+    stages = []
+    for stage in sb.stages.values():
+        path = reverse("sandbox_invoke_root", args=[row.key]) + ("" if stage.name == "$default" else stage.name + "/")
+        serves = sb.deployments.get(stage.deployment_id)
+        stages.append({"name": stage.name, "deployment": stage.deployment_id, "url": request.build_absolute_uri(path),
+                       "canary": stage.canary, "stale": serves is not None and dict(serves.design) != current})
+    canary_stages = [s.name for s in design.stages if s.canary is not None] if design.api_type == "rest" else []
+    return {"deployed": bool(sb.stages), "deployments": deployments, "stages": stages, "api_keys": sb.api_keys(),
+            "canary_stages": canary_stages, "expires_at": row.expires_at,
+            "stale": any(s["stale"] for s in stages)}
+
+
+def console_request(sb: Sandbox, data: dict[str, Any]) -> Request:
+    """The console form's fields as a gateway request (sample token and API key filled in)."""
+    headers = dict(data.get("headers") or {})
+    if data.get("sample_token"):
+        headers["Authorization"] = sb.sample_token()
+    if data.get("api_key"):
+        headers["x-api-key"] = sb.api_keys().get(data["api_key"], "")
+    if data.get("body") and not any(k.lower() == "content-type" for k in headers):
+        headers["Content-Type"] = "application/json"
+    path = "/" + (data.get("path") or "/").lstrip("/")
+    return Request(data["method"], path, stage=data["stage"], headers=headers, query=data.get("query") or "",
+                   body=data.get("body") or "", source_vpce=(data.get("source_vpce") or "").strip(),
+                   identity=data.get("identity") or "")
+
+
+def http_request(request: HttpRequest, stage: str, path: str, body: str) -> Request:
+    """A real HTTP request to an invoke URL as a gateway request."""
+    headers = {k: v for k, v in request.headers.items() if k.lower() not in ("cookie", "host")}
+    headers["Host"] = request.get_host()
+    return Request(request.method or "GET", path, stage=stage, headers=headers,
+                   query=request.META.get("QUERY_STRING", ""), body=body,
+                   source_vpce=request.headers.get("x-apigw-sandbox-vpce", ""),
+                   source_ip=request.META.get("REMOTE_ADDR", "") or "203.0.113.10")
+
+
+def request_record(r: Request) -> dict[str, Any]:
+    return {"method": r.method, "path": r.path, "stage": r.stage, "headers": dict(r.headers), "query": r.query,
+            "body": r.body, "source_vpce": r.source_vpce, "identity": r.identity}
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= SandboxCall.KEEP_BODY else text[: SandboxCall.KEEP_BODY] + "\n… (cut)"
+
+
+def _prediction(data: dict[str, Any], response: Response, deciding: str) -> dict[str, Any]:
+    status, step = data.get("predict_status"), data.get("predict_step") or ""
+    if status is None and not step:
+        return {}
+    correct = (status is None or status == response.status) and (not step or step == deciding)
+    return {"predicted_status": status, "actual_status": response.status, "predicted_step": step,
+            "actual_step": deciding, "correct": correct}
+
+
+def log_call(row: LabSandbox, source: str, data: dict[str, Any], response: Response) -> SandboxCall:
+    """Keep the request and its trace (the learner's execution log); the oldest go past KEEP_CALLS."""
+    request = {k: v for k, v in data.items() if k in ("headers", "query", "body", "identity", "source_vpce")}
+    request["headers"] = {k: ("(sample token)" if k.lower() == "authorization" else v)
+                          for k, v in dict(request.get("headers") or {}).items()}
+    request["body"] = _cut(str(request.get("body") or ""))
+    call = SandboxCall(
+        sandbox=row, source=source, stage=str(data.get("stage") or "")[:128], method=str(data.get("method", ""))[:10],
+        path=str(data.get("path", ""))[:500], status=response.status, arm=response.arm,
+        error_type=response.error_type[:60], deployment_id=response.deployment_id[:20], request=request,
+        response={"headers": dict(response.headers), "body": _cut(response.body), "latency_ms": response.latency_ms,
+                  "seed": response.seed, "request_id": response.request_id},
+        trace=[s.to_dict() for s in response.trace],
+    )
+    call.prediction = _prediction(data, response, call.deciding_step) if source == SandboxCall.Source.CONSOLE else {}
+    call.save()
+    stale = row.calls.order_by("-id").values_list("id", flat=True)[SandboxCall.KEEP_CALLS:]
+    if stale:
+        SandboxCall.objects.filter(id__in=list(stale)).delete()
+    return call
+
+
+# --- The load test as a picture ------------------------------------------------------------------------
+
+_STATUS_CLASS = (("2xx", "ok", 200, 299), ("4xx", "client", 400, 499), ("5xx", "server", 500, 599))
+
+
+def load_picture(test: LoadTest, buckets: int = 20) -> dict[str, Any]:
+    """Status classes over virtual time as a stacked bar chart (SVG) with the same numbers as a table."""
+    responses = test.responses
+    start = responses[0].at_ms if responses else 0.0
+    end = responses[-1].at_ms if responses else 0.0
+    width = max(end - start, 1.0)
+    rows = [{"from_ms": start + i * width / buckets, "2xx": 0, "4xx": 0, "429": 0, "5xx": 0, "canary": 0}
+            for i in range(buckets)]
+    for r in responses:
+        index = min(int((r.at_ms - start) / width * buckets), buckets - 1) if end > start else 0
+        row = rows[index]
+        label = "429" if r.status == 429 else next((k for k, _, lo, hi in _STATUS_CLASS if lo <= r.status <= hi), "5xx")
+        row[label] += 1
+        row["canary"] += r.arm == "canary"
+    rows = [r for r in rows if any(r[k] for k in ("2xx", "4xx", "429", "5xx"))] if end <= start else rows
+    tallest = max((r["2xx"] + r["4xx"] + r["429"] + r["5xx"] for r in rows), default=1) or 1
+    bar_w, chart_h, left = 28, 180, 40
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="load-title load-desc" '
+             f'viewBox="0 0 {left + bar_w * len(rows) + 20} {chart_h + 50}" class="load-chart">',
+             '<title id="load-title">Responses over virtual time</title>',
+             f'<desc id="load-desc">{escape(_describe(test))}</desc>']
+    for i, row in enumerate(rows):
+        y = chart_h + 10
+        for key in ("2xx", "4xx", "429", "5xx"):
+            h = row[key] / tallest * chart_h
+            if h:
+                y -= h
+                parts.append(f'<rect class="bar bar-{key}" x="{left + i * bar_w + 2}" y="{y:.1f}" width="{bar_w - 4}" '
+                             f'height="{h:.1f}"><title>{row[key]} × {key}</title></rect>')
+    parts.append(f'<text class="axis" x="{left}" y="{chart_h + 40}">{start / 1000:.1f} s</text>')
+    parts.append(f'<text class="axis" x="{left + bar_w * len(rows)}" y="{chart_h + 40}" text-anchor="end">'
+                 f'{end / 1000:.1f} s</text>')
+    parts.append(f'<text class="axis" x="2" y="16">{tallest}</text></svg>')
+    return {"svg": "".join(parts), "rows": rows, "description": _describe(test)}
+
+
+def _describe(test: LoadTest) -> str:
+    s = test.summary()
+    by = ", ".join(f"{n} × {status}" for status, n in sorted(s["by_status"].items()))
+    rate = f" at {s['rate']:g} per second" if s["rate"] else " all at one instant"
+    canary = f"; {s['canary']} went to the canary" if s["canary"] else ""
+    first = f"; the first 429 came at request {s['first_throttled'] + 1}" if s["first_throttled"] is not None else ""
+    return f"{s['requests']} requests{rate}: {by}{canary}{first}."
+
+
+def trace_json(call: SandboxCall) -> str:
+    return json.dumps(call.trace, indent=2)

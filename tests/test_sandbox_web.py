@@ -1,0 +1,184 @@
+"""The sandbox on the site (issue 10): deploy, call by the console and by the invoke URL, read the
+trace, predict, load-test; a sandbox is its learner's, expires, and is rate-limited."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from courseware.models import LearningEvent
+from labs import catalog
+from labs.builder import STEP_IDS
+from labs.models import LabAttempt, LabSandbox, SandboxCall
+
+from .labs_support import post_data
+from .test_labs import builder, start
+
+
+def solved(client, slug: str) -> LabAttempt:
+    attempt = start(client, slug)
+    solution = catalog.scenarios()[slug].reference_solution
+    for step in STEP_IDS:
+        client.post(builder(attempt, step), {**post_data(step, solution), "stay": "1"})
+    return LabAttempt.objects.get(pk=attempt.pk)
+
+
+def deploy(client, attempt, **extra):
+    return client.post(reverse("labs:sandbox_deploy", args=[attempt.pk]), extra)
+
+
+def console(client, attempt, **fields):
+    data = {"stage": "prod", "method": "GET", "path": "/", **fields}
+    return client.post(reverse("labs:sandbox_send", args=[attempt.pk]), data)
+
+
+@pytest.fixture
+def fresh_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_a_design_with_errors_is_not_deployed(learner_client, course):
+    attempt = start(learner_client, "rest-order-service")
+    response = deploy(learner_client, attempt)
+    assert response.status_code == 302
+    assert not LabSandbox.objects.filter(attempt=attempt).exists()
+    page = learner_client.get(reverse("labs:sandbox", args=[attempt.pk])).content.decode()
+    assert "rule error" in page
+
+
+def test_deploy_then_call_through_the_console_shows_the_trace(learner_client, learner, course):
+    attempt = solved(learner_client, "rest-order-service")
+    assert deploy(learner_client, attempt).status_code == 302
+    sandbox = LabSandbox.objects.get(attempt=attempt)
+    assert LearningEvent.objects.filter(actor=learner, verb="deployed", object_type="deployment").exists()
+    response = console(learner_client, attempt, path="/orders", predict_status="401", predict_step="authorization")
+    assert response.status_code == 302
+    call = SandboxCall.objects.get(sandbox=sandbox)
+    assert call.status == 401 and call.prediction["correct"] is True
+    page = learner_client.get(response.url).content.decode()
+    assert "The request&#x27;s path through API Gateway" in page or "path through API Gateway" in page
+    assert "authorization" in page and "Your prediction was right" in page
+    assert LearningEvent.objects.filter(actor=learner, verb="predicted").get().result["actual_status"] == 401
+
+
+def test_a_sample_token_gets_through_the_authorizer(learner_client, course):
+    attempt = solved(learner_client, "rest-order-service")
+    deploy(learner_client, attempt)
+    console(learner_client, attempt, path="/orders", sample_token="on")
+    call = SandboxCall.objects.latest("id")
+    assert call.status == 200, call.trace
+    assert call.request["headers"]["Authorization"] == "(sample token)"  # no token kept in the log
+
+
+def test_the_invoke_url_answers_any_http_client_without_a_session(learner_client, client, course, fresh_cache):
+    attempt = solved(learner_client, "rest-order-service")
+    deploy(learner_client, attempt)
+    sandbox = LabSandbox.objects.get(attempt=attempt)
+    response = Client().get(f"/sandbox/{sandbox.key}/prod/orders")
+    assert response.status_code == 401
+    assert response.json() == {"message": "Unauthorized"}
+    assert response["x-amzn-ErrorType"] == "UnauthorizedException"
+    assert "Set-Cookie" not in response.headers
+    missing = Client().get(f"/sandbox/{sandbox.key}/prod/no-such-route")
+    assert missing.status_code == 403 and missing.json() == {"message": "Missing Authentication Token"}
+    assert SandboxCall.objects.filter(sandbox=sandbox, source="url").count() == 2
+
+
+def test_a_post_to_the_invoke_url_needs_no_csrf_token(learner_client, course, fresh_cache):
+    attempt = solved(learner_client, "http-jwt-cors")
+    deploy(learner_client, attempt)
+    sandbox = LabSandbox.objects.get(attempt=attempt)
+    strict = Client(enforce_csrf_checks=True)
+    stage = next(iter(sandbox.load().stages))
+    prefix = "" if stage == "$default" else f"{stage}/"
+    response = strict.post(f"/sandbox/{sandbox.key}/{prefix}notes", data=json.dumps({"text": "hi"}),
+                           content_type="application/json")
+    assert response.status_code == 401  # the JWT authorizer, not Django's CSRF check, refused it
+
+
+def test_an_unknown_or_expired_sandbox_is_a_404(learner_client, course, fresh_cache):
+    assert Client().get("/sandbox/not-a-key/prod/").status_code == 404
+    attempt = solved(learner_client, "rest-order-service")
+    deploy(learner_client, attempt)
+    sandbox = LabSandbox.objects.get(attempt=attempt)
+    LabSandbox.objects.filter(pk=sandbox.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    assert Client().get(f"/sandbox/{sandbox.key}/prod/orders").status_code == 404
+
+
+def test_another_learner_cannot_see_or_use_a_sandbox(learner_client, learner2_client, course):
+    attempt = solved(learner_client, "rest-order-service")
+    deploy(learner_client, attempt)
+    for name in ("labs:sandbox",):
+        assert learner2_client.get(reverse(name, args=[attempt.pk])).status_code == 404
+    for name in ("labs:sandbox_deploy", "labs:sandbox_send", "labs:sandbox_load", "labs:sandbox_promote"):
+        assert learner2_client.post(reverse(name, args=[attempt.pk]), {}).status_code == 404
+
+
+def test_the_invoke_url_is_rate_limited_in_real_time(learner_client, course, settings, fresh_cache, monkeypatch):
+    import importlib
+
+    from courseware import throttle
+
+    sandbox_views = importlib.import_module("labs.views.sandbox")
+
+    monkeypatch.setattr(sandbox_views, "INVOKE_LIMIT", throttle.Limit("sandbox-invoke-test", attempts=3, window_seconds=10))
+    attempt = solved(learner_client, "rest-order-service")
+    deploy(learner_client, attempt)
+    key = LabSandbox.objects.get(attempt=attempt).key
+    statuses = [Client().get(f"/sandbox/{key}/prod/orders").status_code for _ in range(5)]
+    assert statuses == [401, 401, 401, 429, 429]
+
+
+def test_editing_the_design_changes_nothing_until_deployed_again(learner_client, course):
+    attempt = solved(learner_client, "rest-order-service")
+    deploy(learner_client, attempt)
+    data = post_data("routes", attempt.read_design()[0])
+    data["routes-0-key"] = "GET /renamed"
+    learner_client.post(builder(attempt, "routes"), {**data, "stay": "1"})
+    page = learner_client.get(reverse("labs:sandbox", args=[attempt.pk])).content.decode()
+    assert "still serve the old deployment" in page
+    key = LabSandbox.objects.get(attempt=attempt).key
+    assert Client().get(f"/sandbox/{key}/prod/renamed").status_code == 403  # not deployed yet
+
+
+def test_a_canary_deployment_and_promotion(learner_client, course):
+    attempt = solved(learner_client, "canary-release")
+    deploy(learner_client, attempt)
+    deploy(learner_client, attempt, canary_stage="prod")
+    sandbox = LabSandbox.objects.get(attempt=attempt).load()
+    assert sandbox.stages["prod"].canary is not None
+    response = learner_client.post(reverse("labs:sandbox_load", args=[attempt.pk]),
+                                   {"stage": "prod", "method": "GET", "path": "/prices", "count": "200", "rate": "50"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<svg" in html and "went to the canary" in html and "<table" in html
+    learner_client.post(reverse("labs:sandbox_promote", args=[attempt.pk]), {"stage": "prod"})
+    assert LabSandbox.objects.get(attempt=attempt).load().stages["prod"].canary is None
+
+
+def test_the_execution_log_keeps_the_latest_calls(learner_client, course, monkeypatch):
+    monkeypatch.setattr(SandboxCall, "KEEP_CALLS", 3)
+    attempt = solved(learner_client, "rest-order-service")
+    deploy(learner_client, attempt)
+    for i in range(5):
+        console(learner_client, attempt, path=f"/orders/{i}")
+    assert SandboxCall.objects.count() == 3
+    assert SandboxCall.objects.latest("id").path == "/orders/4"
+
+
+def test_bad_console_input_gets_a_message(learner_client, course):
+    attempt = solved(learner_client, "rest-order-service")
+    deploy(learner_client, attempt)
+    response = console(learner_client, attempt, headers="no colon here", method="BREW")
+    assert response.status_code == 302
+    page = learner_client.get(response.url).content.decode()
+    assert "The request was not sent" in page
