@@ -144,18 +144,17 @@ def sandbox_promote(request: HttpRequest, pk: int) -> HttpResponse:
 
 @csrf_exempt  # an API, called by curl and any HTTP client; no session or cookie is read or set
 def invoke(request: HttpRequest, key: str, path: str = "") -> HttpResponse:
-    row = LabSandbox.objects.select_related("attempt").filter(key=key).first()
-    if row is None or row.expired:
-        return JsonResponse({"message": "No such sandbox API (it may have expired: deploy it again)"}, status=404)
-    if INVOKE_LIMIT.hit(str(row.attempt.user_id)):
-        return JsonResponse({"message": "Too many requests to your sandbox APIs for now (a site limit, in real "
-                                        "time); wait a few seconds."}, status=429, headers={"Retry-After": "10"})
     try:
         body = request.body.decode("utf-8", "replace")
     except RequestDataTooBig:
         return JsonResponse({"message": "Request Too Long"}, status=413, headers={"x-amzn-ErrorType": "RequestTooLargeException"})
     with transaction.atomic():
-        row = LabSandbox.objects.select_for_update().get(pk=row.pk)
+        row = LabSandbox.objects.select_for_update().select_related("attempt").filter(key=key).first()
+        if row is None or row.expired:
+            return JsonResponse({"message": "No such sandbox API (it may have expired: deploy it again)"}, status=404)
+        if INVOKE_LIMIT.hit(str(row.attempt.user_id)):
+            return JsonResponse({"message": "Too many requests to your sandbox APIs for now (a site limit, in real "
+                                            "time); wait a few seconds."}, status=429, headers={"Retry-After": "10"})
         sb = row.load()
         stage, rest = split_invoke_path("/" + path, sb.stages)
         gateway_request = sandboxes.http_request(request, stage, rest, body)
