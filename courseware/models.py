@@ -15,6 +15,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from . import scores
 from .events import Obj, ObjectType, Verb, record
 
 
@@ -388,6 +389,13 @@ class Attempt(models.Model):
     max_score = models.PositiveIntegerField(default=0)
     passed = models.BooleanField(null=True)
     regrade_note = models.TextField(blank=True)
+    # An instructor's score, which counts instead of `score` (courseware/scores.py); classroom keeps the
+    # audit trail of who changed it, from what, and why.
+    score_override = models.FloatField(null=True, blank=True, help_text="Points set by an instructor.")
+    override_reason = models.TextField(blank=True)
+    overridden_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                      related_name="+")
+    overridden_at = models.DateTimeField(null=True, blank=True)
 
     objects = AttemptQuerySet.as_manager()
 
@@ -410,6 +418,29 @@ class Attempt(models.Model):
         if self.score is None or not self.max_score:
             return None
         return round(100 * self.score / self.max_score)
+
+    @property
+    def is_overridden(self) -> bool:
+        return self.score_override is not None
+
+    @property
+    def effective_score(self) -> float | None:
+        """The points that count (an instructor's override, else the graded score): courseware/scores.py."""
+        return scores.effective_score(self.score, self.score_override)
+
+    @property
+    def effective_percent(self) -> int | None:
+        return scores.rounded(scores.percent_value(self.effective_score, self.max_score))
+
+    @property
+    def effective_passed(self) -> bool | None:
+        """An exam's verdict on the effective score; None for practice and review. Without an override it
+        is the verdict stored at submit (and regrade), which the same rule computed."""
+        if not self.is_overridden:
+            return self.passed
+        if not (self.quiz_id and self.quiz.is_exam):
+            return None
+        return scores.meets_pass_mark(self.effective_percent, self.quiz.pass_mark)
 
     @property
     def title(self) -> str:

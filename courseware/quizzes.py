@@ -10,11 +10,10 @@ import random
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, FloatField, Max
-from django.db.models.functions import Cast
+from django.db.models import Count, F, Max
 from django.utils import timezone
 
-from . import grading
+from . import grading, scores
 from .events import Obj, Verb, record
 from .models import Attempt, Question, Quiz, Response, ReviewItem
 from .rendering import html_to_text
@@ -209,14 +208,39 @@ def unanswered(attempt: Attempt, unsaved_ids: set[int] = frozenset()) -> list[Un
 
 
 def best_percents(user) -> dict[int, int]:
-    """Each quiz's best submitted result, in percent, rounded as `Attempt.percent` rounds it."""
+    """Each quiz's best submitted result, in percent: the effective score (an instructor's override
+    counts), rounded as everywhere else (courseware/scores.py)."""
     rows = (
         Attempt.objects.submitted().filter(user=user, quiz__isnull=False, max_score__gt=0)
         .values("quiz_id")
-        .annotate(best=Max(F("score") * 100.0 / Cast("max_score", FloatField())))
+        .annotate(best=Max(scores.effective_percent_expression()))
         .values_list("quiz_id", "best")
     )
-    return {quiz_id: round(best) for quiz_id, best in rows if best is not None}
+    return {quiz_id: scores.rounded(best) for quiz_id, best in rows if best is not None}
+
+
+def in_course_order(queryset):
+    """Quizzes in the order of their lessons in the course; quizzes of no lesson (the final exam) last."""
+    return queryset.select_related("lesson").order_by(
+        F("lesson__module__order").asc(nulls_last=True), F("lesson__order").asc(nulls_last=True), "order", "slug"
+    )
+
+
+def results_for(user) -> list[scores.QuizResult]:
+    """Every published quiz in course order with the learner's best effective percentage: two queries."""
+    quiz_rows = list(in_course_order(Quiz.objects.filter(published=True)))
+    if not user.is_authenticated:
+        return [scores.QuizResult(quiz, None) for quiz in quiz_rows]
+    rows = (
+        Attempt.objects.submitted().filter(user=user, quiz__isnull=False, max_score__gt=0)
+        .values("quiz_id")
+        .annotate(best=Max(scores.effective_percent_expression()), attempts=Count("id"))
+    )
+    found = {row["quiz_id"]: row for row in rows}
+    return [
+        scores.QuizResult(quiz, scores.rounded(found.get(quiz.id, {}).get("best")), found.get(quiz.id, {}).get("attempts", 0))
+        for quiz in quiz_rows
+    ]
 
 
 def review_due(user) -> list[int]:

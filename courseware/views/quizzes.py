@@ -25,12 +25,9 @@ def _get_attempt_for_user(request: HttpRequest, pk: int) -> Attempt:
 
 
 def quiz_list(request: HttpRequest) -> HttpResponse:
-    quiz_rows = list(Quiz.objects.filter(published=True).select_related("lesson").order_by("order"))
-    best, review = {}, None
-    if request.user.is_authenticated:
-        best = quizzes.best_percents(request.user)
-        review = quizzes.review_status(request.user)
-    rows = [(quiz, best.get(quiz.id)) for quiz in quiz_rows]
+    review = quizzes.review_status(request.user) if request.user.is_authenticated else None
+    # In course order, the final exam last; "Your best" is the effective score (courseware/scores.py).
+    rows = quizzes.results_for(request.user)
     return render(request, "quizzes/index.html", {"rows": rows, "review": review, "nav": "quizzes"})
 
 
@@ -38,7 +35,7 @@ def quiz_detail(request: HttpRequest, slug: str) -> HttpResponse:
     quiz = _get_quiz(slug)
     attempts, left, question_count = [], None, quiz.draw or quiz.questions.filter(published=True).count()
     if request.user.is_authenticated:
-        attempts = list(Attempt.objects.filter(quiz=quiz, user=request.user))
+        attempts = list(Attempt.objects.filter(quiz=quiz, user=request.user).select_related("quiz"))
         left = quizzes.attempts_left(quiz, request.user)
     in_progress = next((a for a in attempts if not a.is_submitted), None)
     return render(
