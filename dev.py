@@ -3,6 +3,7 @@
 
     python3 dev.py serve    # set up .venv/, the database, the course and demo accounts; serve on :8000
     python3 dev.py test     # run the whole test suite (extra arguments go to pytest)
+    python3 dev.py manage COMMAND [ARGS]   # any manage.py command, in .venv, as a development site
 
 Running either again is safe and fast: dependencies are reinstalled only when pyproject.toml changes.
 """
@@ -69,16 +70,23 @@ def serve(args: list[str]) -> None:
     os.execve(str(PYTHON), [str(PYTHON), "manage.py", "runserver", address], env)
 
 
+def manage(args: list[str]) -> None:
+    """``manage.py`` in the virtual environment with the development settings serve uses (DJANGO_DEBUG=1
+    unless the environment says otherwise), so README commands work in a fresh shell."""
+    env = {**os.environ, "DJANGO_DEBUG": os.environ.get("DJANGO_DEBUG", "1")}
+    os.execve(str(PYTHON), [str(PYTHON), "manage.py", *args], env)
+
+
 def test(args: list[str]) -> None:
     os.execv(str(PYTHON), [str(PYTHON), "-m", "pytest", *args])
 
 
 def main() -> None:
-    if len(sys.argv) < 2 or sys.argv[1] not in {"serve", "test"}:
+    if len(sys.argv) < 2 or sys.argv[1] not in {"serve", "test", "manage"}:
         sys.exit(__doc__)
     ensure_venv()
     os.chdir(ROOT)
-    {"serve": serve, "test": test}[sys.argv[1]](sys.argv[2:])
+    {"serve": serve, "test": test, "manage": manage}[sys.argv[1]](sys.argv[2:])
 
 
 if __name__ == "__main__":
