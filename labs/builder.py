@@ -182,6 +182,18 @@ def step_of(location: str) -> str:
     return best
 
 
+#: Findings shown in one step that the learner can also settle in another: there they are listed with a
+#: link (a private REST API without a resource policy is fixed in Security, or by another endpoint type).
+_ALSO_ABOUT = ((re.compile(r"^policy\.private-"), ("endpoint",)),
+               (re.compile(r"^endpoint\."), ("endpoint",)),
+               (re.compile(r"-rest-only$|-http-only$|-websocket-only$"), ("api",)))
+
+
+def also_about(rule_id: str) -> tuple[str, ...]:
+    """Other steps where a finding of this rule can be acted on (its own step aside)."""
+    return tuple(step for pattern, steps in _ALSO_ABOUT if pattern.search(rule_id) for step in steps)
+
+
 def route_of(location: str) -> int | None:
     """The route a finding is about ("routes[57].integration.kind" -> 57), if any."""
     m = re.match(r"^routes\[(\d+)\]", location or "")
@@ -293,6 +305,13 @@ class Analysis:
         for finding in self.findings:
             by_step[step_of(finding.location)].append(finding)
         return by_step
+
+    def related_findings(self, step: str) -> list[tuple[Finding, str]]:
+        """(finding, its own step) for findings of other steps that this step can also settle."""
+        if step in self.untouched:
+            return []
+        return [(f, own) for own, found in self.findings_by_step.items() if own != step and own not in self.untouched
+                for f in found if step in also_about(f.rule_id)]
 
     def shown_findings(self, step: str) -> list[Finding]:
         """A step's findings as its page shows them: none until the learner has saved the step."""

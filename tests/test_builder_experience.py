@@ -102,3 +102,16 @@ def test_the_diagram_shows_the_clients_hint_whole_and_the_canary_split():
     assert "in the API&#x27;s Region" in svg or "in the API's Region" in svg
     assert "…" not in svg.split("<desc")[0] + svg.split("</desc>")[1].split("Amazon API Gateway")[0]
     assert "Stage prod · canary 10%" in svg and "90% base, 10% canary" in svg
+
+
+def test_a_finding_is_linked_from_every_step_that_can_settle_it(learner_client, learner, course):
+    from labs.builder import STEP_IDS
+
+    attempt = LabAttempt.objects.create(user=learner, scenario="", steps_saved=list(STEP_IDS), design={
+        "schema": 1, "api_type": "rest", "name": "p", "endpoint_types": ["PRIVATE"],
+        "routes": [{"key": "GET /a", "integration": {"kind": "mock"}}]})
+    endpoint = learner_client.get(builder(attempt, "endpoint")).content.decode()
+    assert "Nothing to fix in this step" not in endpoint
+    assert "Also about this step" in endpoint and "See it in the Security step" in endpoint
+    security = learner_client.get(builder(attempt, "security")).content.decode()
+    assert 'data-rule="policy.private-needs-policy"' in security

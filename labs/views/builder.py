@@ -19,7 +19,7 @@ from courseware.models import Lesson
 from .. import catalog, exports
 from ..apigw import diagram, rules
 from ..apigw.model import Design, DesignError
-from ..builder import BLANK_ROUTE_ROWS, MAX_BLANK_ROUTE_ROWS, ROUTES_PER_PAGE, STEP_IDS, STEPS, Analysis, BoundStep, field_id, route_of
+from ..builder import BLANK_ROUTE_ROWS, MAX_BLANK_ROUTE_ROWS, ROUTES_PER_PAGE, STEP_IDS, STEPS, STEPS_BY_ID, Analysis, BoundStep, field_id, route_of
 from ..models import LabAttempt
 from .access import get_lab_attempt_for_user
 
@@ -92,7 +92,8 @@ def _page(request: HttpRequest, attempt: LabAttempt, step: str, bound: BoundStep
         "diagram_svg": diagram.render_svg(analysis.resolved),
         "exports": exports.panel(design, analysis.resolved), "export_panels": exports.PANELS, "nav": "labs",
         "step_findings": [(f, field_id(f.location), _field_page(f.location, bound)) for f in analysis.shown_findings(step)],
-        "step_untouched": step in analysis.untouched, "finish": _finish(attempt, analysis),
+        "step_untouched": step in analysis.untouched,
+        "related_findings": [(f, own, STEPS_BY_ID[own].title, field_id(f.location)) for f, own in analysis.related_findings(step)], "finish": _finish(attempt, analysis),
         **analysis.context(),
     }
 
