@@ -591,3 +591,20 @@ class LoadTestForm(forms.Form):
     count = forms.IntegerField(min_value=1, max_value=2000, initial=100, label="Requests")
     rate = forms.FloatField(required=False, min_value=0.1, max_value=100_000, initial=50,
                             label="Per second (virtual time)", help_text="Empty: all at one instant.")
+
+
+class WebSocketStepForm(forms.Form):
+    """One move in a WebSocket conversation with the sandbox: connect, send a message, disconnect."""
+
+    action = forms.ChoiceField(choices=[("connect", "Connect"), ("send", "Send a message"), ("disconnect", "Disconnect")])
+    connection = forms.CharField(max_length=40, required=False, label="Connection id")
+    query = forms.CharField(max_length=2000, required=False, label="Query string on connect", help_text="e.g. token=allow")
+    body = forms.CharField(max_length=128 * 1024, required=False, strip=False, label="Message",
+                           widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false"}),
+                           help_text='e.g. {"action": "sendMessage", "text": "hi"}')
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("action") in ("send", "disconnect") and not data.get("connection"):
+            raise forms.ValidationError("Connect first, then choose the connection to use.")
+        return data

@@ -194,3 +194,26 @@ def _describe(test: LoadTest) -> str:
 
 def trace_json(call: SandboxCall) -> str:
     return json.dumps(call.trace, indent=2)
+
+
+def websocket_step(sb: Sandbox, data: dict[str, Any]):
+    if data["action"] == "connect":
+        return sb.ws_connect(query=data.get("query") or "")
+    if data["action"] == "send":
+        return sb.ws_send(data["connection"], data.get("body") or "")
+    return sb.ws_disconnect(data["connection"])
+
+
+def log_ws(row: LabSandbox, result, data: dict[str, Any]) -> SandboxCall:
+    """A WebSocket move in the execution log: the route it took, what @connections pushed, the trace."""
+    deliveries = [{"connection_id": c, "data": d} for c, d in result.deliveries]
+    call = SandboxCall.objects.create(
+        sandbox=row, source=SandboxCall.Source.CONSOLE, stage="", method="WS",
+        path=f"{result.kind} {result.route_key}".strip()[:500], status=result.status,
+        error_type=result.error_type[:60], request={"body": _cut(data.get("body") or ""), "query": data.get("query") or "",
+                                                   "connection": result.connection_id},
+        response={"body": _cut(result.body), "deliveries": deliveries[:50], "latency_ms": result.latency_ms,
+                  "seed": result.seed, "connection": result.connection_id, "accepted": result.accepted},
+        trace=[s.to_dict() for s in result.trace],
+    )
+    return call

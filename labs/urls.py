@@ -10,6 +10,7 @@ urlpatterns = [
     path("designs/<int:pk>/sandbox/deploy/", views.sandbox_deploy, name="sandbox_deploy"),
     path("designs/<int:pk>/sandbox/send/", views.sandbox_send, name="sandbox_send"),
     path("designs/<int:pk>/sandbox/load/", views.sandbox_load, name="sandbox_load"),
+    path("designs/<int:pk>/sandbox/websocket/", views.sandbox_ws, name="sandbox_ws"),
     path("designs/<int:pk>/sandbox/promote/", views.sandbox_promote, name="sandbox_promote"),
     path("designs/<int:pk>/<slug:step>/", views.builder, name="builder"),
     path("designs/<int:pk>/<slug:step>/check/", views.builder_check, name="check"),

@@ -182,3 +182,22 @@ def test_bad_console_input_gets_a_message(learner_client, course):
     assert response.status_code == 302
     page = learner_client.get(response.url).content.decode()
     assert "The request was not sent" in page
+
+
+def test_a_websocket_conversation(learner_client, course):
+    attempt = solved(learner_client, "websocket-chat")
+    deploy(learner_client, attempt)
+    url = reverse("labs:sandbox_ws", args=[attempt.pk])
+    response = learner_client.post(url, {"action": "connect", "query": "token=allow"})
+    connect = SandboxCall.objects.latest("id")
+    assert response.status_code == 302 and connect.method == "WS" and connect.response["accepted"], connect.trace
+    connection = connect.response["connection"]
+    learner_client.post(url, {"action": "send", "connection": connection,
+                              "body": json.dumps({"action": "sendMessage", "text": "hi"})})
+    message = SandboxCall.objects.latest("id")
+    assert "sendMessage" in message.path
+    page = learner_client.get(reverse("labs:sandbox", args=[attempt.pk]) + f"?call={message.pk}").content.decode()
+    assert "A WebSocket conversation" in page and connection in page
+    learner_client.post(url, {"action": "disconnect", "connection": connection})
+    assert SandboxCall.objects.latest("id").path.startswith("disconnect")
+    assert learner_client.post(url, {"action": "send"}).status_code == 302  # no connection: a message, not a 500

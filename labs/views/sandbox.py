@@ -23,7 +23,7 @@ from courseware.events import Obj, Verb, record
 from .. import catalog, sandboxes
 from ..apigw.gateway import SAMPLE_IDENTITIES, Request, SandboxError, split_invoke_path
 from ..builder import Analysis
-from ..forms import LoadTestForm, SandboxRequestForm
+from ..forms import LoadTestForm, SandboxRequestForm, WebSocketStepForm
 from ..models import LabSandbox, SandboxCall
 from .access import get_lab_attempt_for_user
 
@@ -46,7 +46,9 @@ def sandbox(request: HttpRequest, pk: int) -> HttpResponse:
     design, _ = attempt.read_design()
     return render(request, "labs/sandbox.html", {
         "attempt": attempt, "row": row, "sb": sb, "calls": calls, "call": shown, "nav": "labs",
-        "form": _console_form(sb) if sb is not None and sb.stages else None, "load_form": LoadTestForm(),
+        "form": _console_form(sb) if sb is not None and sb.stages and sb.api_type != "websocket" else None,
+        "ws_form": WebSocketStepForm() if sb is not None and sb.stages and sb.api_type == "websocket" else None,
+        "connections": list(sb.state.connections) if sb is not None else [], "load_form": LoadTestForm(),
         "status": sandboxes.status(row, sb, design, request), "errors": Analysis(design, None).errors,
     })
 
@@ -100,6 +102,28 @@ def _console_answer(request, attempt, row, call, form) -> HttpResponse:
     if call is None:
         messages.error(request, "The request was not sent: " + "; ".join(str(e) for errs in form.errors.values() for e in errs))
         return redirect("labs:sandbox", pk=attempt.pk)
+    return redirect(reverse("labs:sandbox", args=[attempt.pk]) + f"?call={call.pk}#result")
+
+
+@login_required
+@require_POST
+def sandbox_ws(request: HttpRequest, pk: int) -> HttpResponse:
+    """A WebSocket conversation: connect, send messages routed by the selection expression, disconnect."""
+    attempt = get_lab_attempt_for_user(request, pk)
+    form = WebSocketStepForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "; ".join(str(e) for errs in form.errors.values() for e in errs))
+        return redirect("labs:sandbox", pk=attempt.pk)
+    with transaction.atomic():
+        row = sandboxes.locked(attempt)
+        sb = row.load()
+        try:
+            result = sandboxes.websocket_step(sb, form.cleaned_data)
+        except SandboxError as problem:
+            messages.error(request, str(problem))
+            return redirect("labs:sandbox", pk=attempt.pk)
+        row.store(sb)
+        call = sandboxes.log_ws(row, result, form.cleaned_data)
     return redirect(reverse("labs:sandbox", args=[attempt.pk]) + f"?call={call.pk}#result")
 
 
