@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "courseware",
     "labs",
+    "django_tables2", "django_filters", "classroom",
 ]
 
 MIDDLEWARE = [

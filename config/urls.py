@@ -5,6 +5,7 @@ from courseware.views import accounts
 from labs import views as labs_views
 
 urlpatterns = [
+    path("", include("classroom.urls")),  # first: /dashboard/ is the classroom's
     path("", include("courseware.urls")),
     # Django's account views, two of them with attempts bounded (courseware.throttle).
     path("accounts/password_reset/", accounts.PasswordResetView.as_view(), name="password_reset"),

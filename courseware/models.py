@@ -415,9 +415,8 @@ class Attempt(models.Model):
 
     @property
     def percent(self) -> int | None:
-        if self.score is None or not self.max_score:
-            return None
-        return round(100 * self.score / self.max_score)
+        """The graded percentage (before any override), rounded as every score is (courseware/scores.py)."""
+        return scores.rounded(scores.percent_value(self.score, self.max_score))
 
     @property
     def is_overridden(self) -> bool:

@@ -12,12 +12,14 @@ No model is imported here: `courseware.models` imports this module.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db.models import F, FloatField, Value
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Cast, Coalesce, NullIf
+from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
 
 if TYPE_CHECKING:
@@ -37,13 +39,20 @@ def percent_value(score: float | None, max_score: int) -> float | None:
 
 
 def rounded(value: float | None) -> int | None:
-    """The one rounding of a percentage shown anywhere (Python's round, as `Attempt.percent` always did)."""
-    return None if value is None else round(value)
+    """The one rounding of a percentage shown anywhere: half up (69.5 -> 70, 68.5 -> 69), which SQL can
+    say too (`reaches`), unlike Python's half-to-even `round`."""
+    return None if value is None else math.floor(value + 0.5)
 
 
 def meets_pass_mark(percent: int | None, pass_mark: int) -> bool | None:
     """Whether a (rounded) percentage reaches the quiz's pass mark; None when there is no score."""
     return None if percent is None else percent >= pass_mark
+
+
+def reaches(percent_sql: Combinable, pass_mark_sql: Combinable) -> GreaterThanOrEqual:
+    """SQL for `meets_pass_mark(rounded(p), mark)` on an unrounded percentage: floor(p + 0.5) >= mark
+    holds exactly when p + 0.5 >= mark, for a whole-number mark."""
+    return GreaterThanOrEqual(percent_sql + Value(0.5), pass_mark_sql)
 
 
 def effective_score_expression(prefix: str = "") -> Combinable:

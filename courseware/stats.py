@@ -1,4 +1,5 @@
-"""Figures for the instructor dashboard, read only from courseware's own tables."""
+"""Site-wide figures of the last days for the instructor dashboard (classroom shows them under the
+instructor's cohorts), read only from courseware's own tables."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.utils import timezone
 
 from .events import SEPARATOR, ObjectType, Verb
 from .models import Lab, LearningEvent, Misconception
+from .roles import INSTRUCTORS_GROUP
 
 ACTIVITY = (
     (Verb.COMPLETED, ObjectType.LESSON, "Lessons completed"),
@@ -31,6 +33,19 @@ def recent_activity(days: int = 7) -> list[tuple[str, int]]:
         .annotate(n=Count("id"))
     }
     return [(label, counts.get((verb, kind), 0)) for verb, kind, label in ACTIVITY]
+
+
+def recent_figures(days: int = 7) -> tuple[int, list[tuple[str, int]]]:
+    """Learners (not instructors) active in the last `days` days, and `recent_activity`: one query."""
+    since = timezone.now() - timedelta(days=days)
+    recent = LearningEvent.objects.filter(timestamp__gte=since).order_by()
+    kinds = recent.values("verb", "object_type").annotate(n=Count("id"))
+    learners = (
+        recent.exclude(actor__groups__name=INSTRUCTORS_GROUP)
+        .annotate(v=Value("*"), o=Value("learners")).values("v", "o").annotate(n=Count("actor", distinct=True))
+    )
+    counts = {(row["verb"], row["object_type"]): row["n"] for row in kinds.union(learners, all=True)}
+    return counts.get(("*", "learners"), 0), [(label, counts.get((verb, kind), 0)) for verb, kind, label in ACTIVITY]
 
 
 def top_misconceptions(limit: int = 5) -> list[tuple[Misconception | None, str, int]]:

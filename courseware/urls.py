@@ -1,12 +1,12 @@
 from django.urls import path
 
-from .views import accounts, dashboard, lessons, pages, quizzes
+from .views import accounts, lessons, pages, progress, quizzes
 
 urlpatterns = [
     path("", pages.home, name="home"),
     path("healthz", pages.healthz, name="healthz"),
     path("accounts/signup/", accounts.signup, name="signup"),
-    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("progress/", progress.my_progress, name="my_progress"),
     path("course/", lessons.outline, name="outline"),
     path("course/choose/", lessons.decision_helper, name="decision_helper"),
     path("course/<slug:slug>/", lessons.lesson_detail, name="lesson"),
