@@ -69,18 +69,20 @@ def phone_page(browser, live_server):
     context.close()
 
 
-def assert_accessible(page) -> None:
-    """Run axe-core (bundled with axe-playwright-python, no CDN) and fail on serious issues."""
+def assert_accessible(page, *, every_impact: bool = False) -> None:
+    """Run axe-core (bundled with axe-playwright-python, no CDN) and fail on serious issues, or with
+    ``every_impact`` on any violation at all (minor and moderate too)."""
     from axe_playwright_python.sync_playwright import Axe
 
     results = Axe().run(page)
-    violations = [v for v in results.response["violations"] if v.get("impact") in SERIOUS]
+    violations = [v for v in results.response["violations"] if every_impact or v.get("impact") in SERIOUS]
     details = "\n".join(
         f"{v['id']} ({v['impact']}): {v['help']} — "
         + "; ".join(node["target"][0] if node.get("target") else "?" for node in v["nodes"][:5])
         for v in violations
     )
-    assert not violations, f"axe found serious accessibility problems on {page.url}:\n{details}"
+    kind = "accessibility" if every_impact else "serious accessibility"
+    assert not violations, f"axe found {kind} problems on {page.url}:\n{details}"
 
 
 def log_in(page, username: str, password: str) -> None:
