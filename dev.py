@@ -64,7 +64,7 @@ def serve(args: list[str]) -> None:
     run(*manage, "migrate", "--noinput", "-v", "0", env=env)
     say("Loading the course content")
     run(*manage, "sync_content", env=env)
-    run(*manage, "seed_demo", env=env)
+    run(*manage, "seed_demo", "--learners", "30", env=env)  # the demo class: something to look at
     address = args[0] if args else "127.0.0.1:8000"
     say(f"Serving Gateway Academy at http://{address}/ (Ctrl+C to stop)")
     os.execve(str(PYTHON), [str(PYTHON), "manage.py", "runserver", address], env)
