@@ -65,7 +65,8 @@ def bars(rows: list[Bar], title: str, desc: str, maximum: float | None = None, l
     for i, row in enumerate(rows):
         y = top + i * (row_height + gap)
         length = 0 if maximum <= 0 else max(0.0, min(1.0, row.value / maximum)) * track
-        label = row.label if len(row.label) <= 34 else row.label[:33] + "…"
+        fits = max(4, int((label_width - 12) / 7.4))  # characters of a 13px label that fit its column
+        label = row.label if len(row.label) <= fits else row.label[: fits - 1] + "…"
         parts.append(
             f'<text x="{label_width - 8}" y="{y + 15}" text-anchor="end" font-size="13" style="{TEXT}">{escape(label)}</text>'
             f'<rect x="{label_width}" y="{y}" width="{track}" height="{row_height}" rx="3" style="{TRACK}"/>'

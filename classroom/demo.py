@@ -313,9 +313,9 @@ def _flush(rows: Rows) -> None:
 def _due_dates(cohort: Cohort, now: datetime) -> None:
     quizzes = {q.slug for q in Quiz.objects.filter(published=True)}
     labs = set(Lab.objects.published().values_list("slug", flat=True))
-    wanted = [("quiz", "front-door", -21), ("quiz", "api-types", -14), ("quiz", "endpoint-types", -7),
-              ("quiz", "integrations", -2), ("lab", "rest-order-service", -3), ("quiz", "security", 7),
-              ("lab", "http-jwt-cors", 14), ("quiz", "final", 35)]
+    wanted = [("quiz", "front-door", -21), ("quiz", "api-types", -14), ("quiz", "endpoint-types", -4),
+              ("quiz", "integrations", 3), ("quiz", "security", 10), ("lab", "rest-order-service", 7),
+              ("lab", "http-jwt-cors", 18), ("quiz", "final", 35)]
     for kind, slug, days in wanted:
         if slug in (quizzes if kind == "quiz" else labs):
             DueDate.objects.get_or_create(cohort=cohort, kind=kind, slug=slug,

@@ -129,9 +129,9 @@ def _readable(question_type: str, answer: dict, letters: dict[int, str], data: d
 
 def responses(cohort: Cohort) -> tuple[list[str], Iterator[list]]:
     """One row per answer given by a current learner in a quiz attempt: three queries, the last streamed."""
-    letters = {}
-    for cid, position, text in Choice.objects.values_list("pk", "position", "text_html"):
-        letters[cid] = f"{chr(ord('A') + position)}. {html_to_text(text)[:120]}"
+    choices = list(Choice.objects.only("pk", "question_id", "position", "text_html").order_by("question_id", "position"))
+    letter = queries.choice_letters(choices)
+    letters = {c.pk: f"{letter[c.pk]}. {html_to_text(c.text_html)[:120]}" for c in choices}
     data = dict(Question.objects.exclude(data={}).values_list("pk", "data"))
     rows = (
         Response.objects.filter(attempt__user_id__in=queries.member_ids(cohort), attempt__quiz__isnull=False)

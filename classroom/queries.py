@@ -50,9 +50,9 @@ class Status:
 STATUS_RULE = (
     f"Inactive: nothing recorded (no lesson opened, answer given or lab design checked) for "
     f"{INACTIVE_DAYS} days, counted from joining for a learner who has done nothing yet. "
-    "Behind: active, but a due date of the cohort has passed (or the learner's extension of it) for a "
-    "quiz not yet submitted or a lab not yet completed. Not started yet: joined less than "
-    f"{INACTIVE_DAYS} days ago and nothing recorded. On track: everyone else. "
+    "Behind: not inactive, but a due date of the cohort has passed (or the learner's extension of it) for "
+    "a quiz not yet submitted or a lab not yet completed. Not started yet: joined less than "
+    f"{INACTIVE_DAYS} days ago, nothing recorded and nothing overdue. On track: everyone else. "
     "Inactive and behind learners are at risk."
 )
 
@@ -176,6 +176,11 @@ class QuizDistribution:
     def labels(self) -> list[str]:
         return [f"{edge}–{edge + 9}%" if edge < 90 else "90–100%" for edge in BINS]
 
+    @property
+    def short_labels(self) -> list[str]:
+        """The bins' lower edges, which fit under a small chart ("0", "10", … "90")."""
+        return [str(edge) for edge in BINS]
+
 
 def quizzes_in_order() -> list[Quiz]:
     from courseware.quizzes import in_course_order
@@ -296,6 +301,21 @@ class QuestionStat:
         return None if self.discrimination is None else scores.rounded(self.discrimination * 100)
 
 
+def letter(index: int) -> str:
+    """A choice's letter by its place among the question's choices (A for the first)."""
+    return chr(ord("A") + index) if 0 <= index < 26 else str(index + 1)
+
+
+def choice_letters(choices) -> dict[int, str]:
+    """choice id -> letter, for choices given in (question, position) order."""
+    out, seen = {}, {}
+    for choice in choices:
+        n = seen.get(choice.question_id, 0)
+        out[choice.pk] = letter(n)
+        seen[choice.question_id] = n + 1
+    return out
+
+
 def analysed_attempts(cohort: Cohort, quiz: Quiz, which: str = "first") -> QuerySet:
     """Submitted attempts at `quiz` by the cohort's learners; `which="first"` keeps each learner's first."""
     attempts = Attempt.objects.filter(quiz=quiz, submitted_at__isnull=False, user_id__in=member_ids(cohort))
@@ -337,9 +357,9 @@ def item_analysis(cohort: Cohort, quiz: Quiz, which: str = "first") -> tuple[lis
             stat.attempts, stat.answered, stat.right = n, answered, right or 0
             stat.facility = 100.0 * (sx or 0) / n if n else None
             stat.discrimination = correlation(n, sx or 0, sxx or 0, sy or 0, syy or 0, sxy or 0)
-        for choice in question.choices.all():
+        for index, choice in enumerate(question.choices.all()):
             picked = picks.get((question.pk, choice.pk), 0)
-            stat.choices.append(ChoiceStat(choice, chr(ord("A") + choice.position) if choice.position < 26 else "?",
+            stat.choices.append(ChoiceStat(choice, letter(index),
                                            picked, scores.rounded(100 * picked / stat.answered) if stat.answered else None,
                                            misconceptions.get(choice.misconception)))
         stat.flags = _flags(stat)

@@ -28,16 +28,19 @@ def status_badge(value: str) -> str:
                        Status.LABELS.get(value, value))
 
 
+NUMBER = {"td": {"class": "text-end"}, "th": {"class": "text-end"}}
+
+
 class RosterTable(tables.Table):
     learner = tables.Column(accessor="username", verbose_name="Learner", order_by=("first_name", "username"))
     status = tables.Column(verbose_name="Status")
-    lessons_done = tables.Column(verbose_name="Lessons done", attrs={"td": {"class": "text-end"}})
-    quizzes_taken = tables.Column(verbose_name="Quizzes taken", attrs={"td": {"class": "text-end"}})
-    quizzes_passed = tables.Column(verbose_name="At pass mark", attrs={"td": {"class": "text-end"}})
-    exam_best = tables.Column(verbose_name="Final exam best", attrs={"td": {"class": "text-end"}})
-    labs_done = tables.Column(verbose_name="Labs done", attrs={"td": {"class": "text-end"}})
-    sandbox_deploys = tables.Column(verbose_name="Sandbox deploys", attrs={"td": {"class": "text-end"}})
-    aws_deploys = tables.Column(verbose_name="AWS deploys", attrs={"td": {"class": "text-end"}})
+    lessons_done = tables.Column(verbose_name="Lessons done", attrs=NUMBER)
+    quizzes_taken = tables.Column(verbose_name="Quizzes taken", attrs=NUMBER)
+    quizzes_passed = tables.Column(verbose_name="At pass mark", attrs=NUMBER)
+    exam_best = tables.Column(verbose_name="Final exam best", attrs=NUMBER)
+    labs_done = tables.Column(verbose_name="Labs done", attrs=NUMBER)
+    sandbox_deploys = tables.Column(verbose_name="Sandbox deploys", attrs=NUMBER)
+    aws_deploys = tables.Column(verbose_name="AWS deploys", attrs=NUMBER)
     last_active = tables.DateTimeColumn(verbose_name="Last active", format="j M Y, H:i")
 
     class Meta:

@@ -101,7 +101,7 @@ def overview(request: HttpRequest, pk: int) -> HttpResponse:
             "Lessons completed, in course order", f"How many of the {total} learners completed each lesson.",
             maximum=total or 1, label_width=250),
         "distributions": [
-            (d, charts.columns([charts.Bar(label, n) for label, n in zip(d.labels, d.bins)],
+            (d, charts.columns([charts.Bar(label, n) for label, n in zip(d.short_labels, d.bins)],
                                f"{d.quiz.title}: best scores",
                                f"{d.learners} learners; " + ", ".join(f"{label}: {n}" for label, n in zip(d.labels, d.bins)),
                                width=320, height=120))

@@ -32,9 +32,12 @@ def roster(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "classroom/roster.html", context)
 
 
-def _answer_text(response: Response, choices: dict[int, Choice]) -> str:
+def _answer_text(response: Response, letters: dict[int, str]) -> str:
     answer = response.answer or {}
-    letter = lambda cid: f"{chr(ord('A') + choices[cid].position)}" if cid in choices else "?"  # noqa: E731
+
+    def letter(cid) -> str:
+        return letters.get(cid, "?")
+
     if "choice" in answer:
         return letter(answer["choice"])
     if "choices" in answer:
@@ -63,9 +66,9 @@ def learner(request: HttpRequest, pk: int, user_id: int) -> HttpResponse:
                      .order_by("attempt_id", "question__position")):
         responses.setdefault(response.attempt_id, []).append(response)
     question_ids = {r.question_id for rs in responses.values() for r in rs}
-    choices = Choice.objects.filter(question_id__in=question_ids).in_bulk()
+    letters = queries.choice_letters(Choice.objects.filter(question_id__in=question_ids).order_by("question_id", "position"))
     for attempt in attempts:
-        attempt.answers = [(r, _answer_text(r, choices)) for r in responses.get(attempt.pk, [])]
+        attempt.answers = [(r, _answer_text(r, letters)) for r in responses.get(attempt.pk, [])]
     progress = {p.lesson_id: p for p in LessonProgress.objects.filter(user=user)}
     lessons = [(lesson, progress.get(lesson.pk)) for lesson in Lesson.objects.published().in_course_order()
                .only("slug", "title", "module__order", "order")]
