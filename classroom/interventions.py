@@ -26,7 +26,7 @@ def _target(attempt: Attempt) -> str:
 @transaction.atomic
 def override_score(cohort: Cohort, attempt: Attempt, score: float | None, reason: str, by) -> Intervention:
     """Set the points that count for a submitted attempt (None: the graded score counts again)."""
-    attempt = Attempt.objects.select_for_update().select_related("quiz").get(pk=attempt.pk)
+    attempt = Attempt.objects.select_for_update(of=("self",)).select_related("quiz").get(pk=attempt.pk)
     before = _score_state(attempt)
     scores.apply_override(attempt, score, reason, by)
     return Intervention.objects.create(
@@ -40,7 +40,7 @@ def override_score(cohort: Cohort, attempt: Attempt, score: float | None, reason
 def reset_attempt(cohort: Cohort, attempt: Attempt, reason: str, by) -> Intervention:
     """Remove an attempt, so that it no longer counts (nor counts against the attempt limit). Its answers
     are kept in the audit row; the learning log keeps what happened."""
-    attempt = Attempt.objects.select_for_update().select_related("quiz").get(pk=attempt.pk)
+    attempt = Attempt.objects.select_for_update(of=("self",)).select_related("quiz").get(pk=attempt.pk)
     responses = list(attempt.responses.select_related("question").order_by("question__position"))
     before = {
         **_score_state(attempt),
