@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import FloatField, Max, Min, OuterRef, Subquery
+from django.db.models import Max, Min, Q
 from django.utils import timezone
 
 from courseware import scores
@@ -60,29 +60,37 @@ def _tz() -> str:
     return settings.TIME_ZONE
 
 
+def _by_learner(rows: Iterator[dict], key: str) -> Iterator[tuple[int, dict]]:
+    for row in rows:
+        yield row[key], row
+
+
 def gradebook(cohort: Cohort) -> tuple[list[str], Iterator[list]]:
     """One row per current learner: status, lessons, each quiz's best effective percentage (course order,
-    final exam last), each lab's completion date, deployments and last activity. Four queries."""
+    final exam last), each lab's completion date, deployments and last activity.
+
+    Three streams in username order, merged as they come: the roster's rows, one GROUP BY over the
+    cohort's attempts (a conditional MAX per quiz) and one over its lab completions (a conditional MIN
+    per lab). Each is a single pass; none is held in memory. Six queries."""
     quizzes = queries.quizzes_in_order()
     labs = list(Lab.objects.published())
     lesson_total = Lesson.objects.published().count()
-    learner = OuterRef("pk")
-    best = {
-        f"q{quiz.pk}": Subquery(
-            Attempt.objects.filter(user=learner, quiz=quiz, submitted_at__isnull=False, max_score__gt=0)
-            .order_by().values("user").annotate(best=Max(scores.effective_percent_expression())).values("best")[:1],
-            output_field=FloatField(),
-        )
-        for quiz in quizzes
-    }
-    done = {
-        f"lab{i}": Subquery(
-            LearningEvent.objects.filter(actor=learner, verb=Verb.COMPLETED, object_type=ObjectType.LAB, object_id=lab.slug)
-            .order_by().values("actor").annotate(first=Min("timestamp")).values("first")[:1]
-        )
-        for i, lab in enumerate(labs)
-    }
-    rows = queries.learners(cohort).annotate(**best, **done).order_by("last_name", "first_name", "username")
+    members = queries.member_ids(cohort)
+    percent = scores.effective_percent_expression()
+    bests = (
+        Attempt.objects.filter(user_id__in=members, submitted_at__isnull=False, quiz__isnull=False, max_score__gt=0)
+        .values("user__username", "user_id")
+        .annotate(**{f"q{q.pk}": Max(percent, filter=Q(quiz_id=q.pk)) for q in quizzes})
+        .order_by("user__username")
+    )
+    completions = (
+        LearningEvent.objects.filter(actor_id__in=members, verb=Verb.COMPLETED, object_type=ObjectType.LAB,
+                                     object_id__in=[lab.slug for lab in labs])
+        .values("actor__username", "actor_id")
+        .annotate(**{f"lab{i}": Min("timestamp", filter=Q(object_id=lab.slug)) for i, lab in enumerate(labs)})
+        .order_by("actor__username")
+    )
+    rows = queries.learners(cohort).order_by("username")
     header = (
         ["username", "first_name", "last_name", "email", f"joined ({_tz()})", "status", f"lessons_done (of {lesson_total})"]
         + [f"{quiz.title} best %" for quiz in quizzes]
@@ -93,15 +101,24 @@ def gradebook(cohort: Cohort) -> tuple[list[str], Iterator[list]]:
     exams = [quiz for quiz in quizzes if quiz.is_exam]
 
     def produce() -> Iterator[list]:
+        best_rows = _by_learner(bests.iterator(chunk_size=CHUNK), "user_id")
+        lab_rows = _by_learner(completions.iterator(chunk_size=CHUNK), "actor_id")
+        best_next, lab_next = next(best_rows, None), next(lab_rows, None)
         for user in rows.iterator(chunk_size=CHUNK):
-            bests = [scores.rounded(getattr(user, f"q{quiz.pk}")) for quiz in quizzes]
-            exam = [scores.meets_pass_mark(scores.rounded(getattr(user, f"q{q.pk}")), q.pass_mark) for q in exams]
-            passed = exam[0] if exam else None
+            # Every stream is in username order and the last two hold only learners of the roster.
+            best = {}
+            if best_next is not None and best_next[0] == user.pk:
+                best, best_next = best_next[1], next(best_rows, None)
+            done = {}
+            if lab_next is not None and lab_next[0] == user.pk:
+                done, lab_next = lab_next[1], next(lab_rows, None)
+            percents = [scores.rounded(best.get(f"q{quiz.pk}")) for quiz in quizzes]
+            exam = [scores.meets_pass_mark(scores.rounded(best.get(f"q{q.pk}")), q.pass_mark) for q in exams]
             yield (
                 [user.username, user.first_name, user.last_name, user.email, user.joined_at,
                  queries.Status.LABELS[user.status], user.lessons_done]
-                + bests + [passed, user.quizzes_passed]
-                + [getattr(user, f"lab{i}") for i in range(len(labs))]
+                + percents + [exam[0] if exam else None, user.quizzes_passed]
+                + [done.get(f"lab{i}") for i in range(len(labs))]
                 + [user.labs_done, user.sandbox_deploys, user.aws_deploys, user.last_active]
             )
 

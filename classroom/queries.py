@@ -18,7 +18,7 @@ from django.contrib.auth.models import User
 from django.db.models import (
     Case, CharField, Count, Exists, F, FloatField, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value, When,
 )
-from django.db.models.functions import Coalesce, Left, StrIndex, TruncWeek
+from django.db.models.functions import Coalesce, Left, StrIndex
 from django.utils import timezone
 
 from courseware import scores
@@ -243,25 +243,22 @@ class Week:
 
 
 def weekly_activity(cohort: Cohort, weeks: int = 8, now: datetime | None = None) -> list[Week]:
-    """Learners active and events recorded in each of the last `weeks` weeks (Monday to Sunday)."""
+    """Learners active and events recorded in each of the last `weeks` weeks (Monday to Sunday, in the
+    site's time zone): one pass over the log, grouped by a CASE on the timestamp (no per-row date function)."""
     now = now or timezone.now()
     today = timezone.localtime(now).date()
     first = today - timedelta(days=today.weekday() + 7 * (weeks - 1))
-    since = timezone.make_aware(datetime.combine(first, datetime.min.time()))
+    starts = [timezone.make_aware(datetime.combine(first + timedelta(days=7 * n), datetime.min.time()))
+              for n in range(weeks + 1)]
+    week = Case(*[When(timestamp__gte=starts[n], then=Value(n)) for n in reversed(range(weeks))],
+                output_field=IntegerField())
     rows = (
-        LearningEvent.objects.filter(actor_id__in=member_ids(cohort), timestamp__gte=since)
-        .annotate(week=TruncWeek("timestamp"))
-        .values("week").annotate(active=Count("actor", distinct=True), events=Count("id")).order_by()
+        LearningEvent.objects.filter(actor_id__in=member_ids(cohort), timestamp__gte=starts[0], timestamp__lt=starts[-1])
+        .annotate(week=week).values("week")
+        .annotate(active=Count("actor", distinct=True), events=Count("id")).order_by()
     )
-    found = {timezone.localtime(row["week"]).date() if isinstance(row["week"], datetime) else row["week"]: row
-             for row in rows}
-    out = []
-    for n in range(weeks):
-        day = first + timedelta(days=7 * n)
-        row = found.get(day, {})
-        out.append(Week(timezone.make_aware(datetime.combine(day, datetime.min.time())), row.get("active", 0),
-                        row.get("events", 0)))
-    return out
+    found = {row["week"]: row for row in rows}
+    return [Week(starts[n], found.get(n, {}).get("active", 0), found.get(n, {}).get("events", 0)) for n in range(weeks)]
 
 
 # --- Quiz item analysis ------------------------------------------------------------------------------------------

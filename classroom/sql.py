@@ -87,12 +87,16 @@ def lab_array_counts(events: QuerySet, key: str) -> list[tuple]:
         lesson = "MAX(v.result -> 'lessons' ->> j.value)"
     else:
         lesson = "MAX(json_extract(v.result, '$.lessons.\"' || j.value || '\"'))"
+    # The latest validation of each (learner, lab) is the one with the highest id: the log is written in
+    # time order. A window function finds it in the same pass (a grouped subquery joined back would be
+    # evaluated again per row by SQLite).
     sql = (
-        f"WITH v AS (SELECT id, actor_id, object_id, result FROM {e} WHERE id IN ({sub})), "
-        f"latest AS (SELECT MAX(id) AS id FROM v GROUP BY actor_id, object_id) "
+        f"WITH v AS (SELECT id, actor_id, object_id, result, "
+        f"ROW_NUMBER() OVER (PARTITION BY actor_id, object_id ORDER BY id DESC) AS newest "
+        f"FROM {e} WHERE id IN ({sub})) "
         f"SELECT v.object_id, j.value, COUNT(DISTINCT v.actor_id), "
-        f"COUNT(DISTINCT CASE WHEN l.id IS NOT NULL THEN v.actor_id END), {lesson} "
-        f"FROM v {_elements('v', 'result', key)} LEFT JOIN latest l ON l.id = v.id "
+        f"COUNT(DISTINCT CASE WHEN v.newest = 1 THEN v.actor_id END), {lesson} "
+        f"FROM v {_elements('v', 'result', key)} "
         f"GROUP BY v.object_id, j.value"
     )
     return _fetch(sql, params)
