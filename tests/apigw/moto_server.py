@@ -241,6 +241,7 @@ class Moto:
                     raise RuntimeError("moto did not start") from None
                 time.sleep(0.1)
         self.proxy = Proxy(self.port)
+        self._clients: dict[str, Any] = {}
 
     @property
     def direct(self) -> str:
@@ -261,7 +262,10 @@ class Moto:
                              aws_session_token=kw.get("token", "testing"), region_name=REGION)
 
     def client(self, service: str) -> Any:
-        return self.session().client(service, endpoint_url=self.direct, region_name=REGION)
+        """A client straight to moto (not through the proxy), made once: boto3 clients are slow to make."""
+        if service not in self._clients:
+            self._clients[service] = self.session().client(service, endpoint_url=self.direct, region_name=REGION)
+        return self._clients[service]
 
     def create_functions(self, *names: str) -> list[str]:
         """Lambda functions the designs name (moto keeps them; it never runs them here)."""

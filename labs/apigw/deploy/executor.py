@@ -30,7 +30,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from . import inventory, verify as verify_module
 from .calls import Call, UnresolvedReference, resolve
-from .messages import describe, explain, is_conflict, is_not_found
+from .messages import describe, explain, is_conflict, is_not_found, rejected
 from .plan import Plan, Step, make_teardown_plan
 from .record import DEFAULT_TTL, DeploymentRecord, Recorder, iso, utcnow
 from .target import Target
@@ -284,9 +284,13 @@ class Deployer:
         n, plan = failed["run"], Plan.from_dict(failed["plan"])
         steps = {s.index: s for s in plan.steps}
         done = record.steps_done(n)
-        # a step started but never finished may have taken effect (a lost response): find what it made
+        # a step started but never finished may have taken effect (a crash, a lost response, a 5xx):
+        # find what it made. A 4xx answer is a refusal: nothing was made.
+        failures = {e["step"]: e.get("error") for e in record.entries(n) if e["phase"] == "failed"}
         for index in sorted(record.steps_started(n) - set(done)):
             step = steps[index]
+            if index in failures and rejected(failures[index]):
+                continue
             if step.action == "create" and step.call is not None:
                 try:
                     params = resolve(step.call.params, record.ids)

@@ -100,5 +100,18 @@ def explain(exc: BaseException, call: str = "", *, region: str = "", function: s
     return f"AWS returned {code or 'an error'}{where}: {message}"
 
 
+def http_status(exc: BaseException) -> int | None:
+    if isinstance(exc, ClientError):
+        return exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return None
+
+
+def rejected(error: dict[str, Any] | None) -> bool:
+    """AWS answered 4xx: it refused the request, so the call made nothing (a 5xx or a network error may
+    have come after the work was done)."""
+    status = (error or {}).get("status")
+    return isinstance(status, int) and 400 <= status < 500
+
+
 def describe(exc: BaseException) -> dict[str, Any]:
-    return {"code": error_code(exc), "message": error_message(exc), "attempts": attempts(exc)}
+    return {"code": error_code(exc), "message": error_message(exc), "attempts": attempts(exc), "status": http_status(exc)}
