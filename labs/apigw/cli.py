@@ -139,10 +139,15 @@ def deploy_file(path: str | Path, *, region: str, api_type: str | None = None, s
                 deployment: str | None = None, out=print) -> int:
     """Plan and deploy a design file to AWS (or moto/LocalStack): prints the plan, each call, and last
     ``deployment <ID>``; returns the exit code (0 deployed or planned, 1 failed and rolled back, 2 unusable)."""
-    from .deploy.commands import deploy_file as run
+    from .deploy.commands import EXIT_UNUSABLE, deploy_design
 
-    return run(path, region=region, api_type=api_type, stage=stage, endpoint_url=endpoint_url, plan_only=plan_only,
-               records=records, deployment=deployment, out=out)
+    try:
+        design, notes = load_design_file(path, api_type)
+    except DesignError as exc:
+        out(f"{path}: {exc}")
+        return EXIT_UNUSABLE
+    return deploy_design(design, path, region=region, notes=notes, stage=stage, endpoint_url=endpoint_url,
+                         plan_only=plan_only, records=records, deployment=deployment, out=out)
 
 
 def teardown_deployment(deployment_id: str, *, endpoint_url: str | None = None, records: str | None = None,

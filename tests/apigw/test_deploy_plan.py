@@ -456,5 +456,9 @@ def test_due_for_reaping():
     later = DeploymentRecord("ga-2", REGION, status="deployed", expires_at=iso(now + timedelta(hours=1)))
     gone = DeploymentRecord("ga-3", REGION, status="torn_down", expires_at=iso(now - timedelta(hours=1)))
     stuck = DeploymentRecord("ga-4", REGION, status="teardown_incomplete", expires_at=iso(now - timedelta(hours=1)))
-    assert [r.deployment_id for r in due_for_reaping([due, later, gone, stuck], now)] == ["ga-1", "ga-4"]
+    clean = DeploymentRecord("ga-5", REGION, status="rolled_back", expires_at=iso(now - timedelta(hours=1)))
+    crashed = DeploymentRecord("ga-6", REGION, status="applying", expires_at=iso(now - timedelta(hours=1)),
+                               state={"api": {"kind": "rest_api"}})
+    assert [r.deployment_id for r in due_for_reaping([due, later, gone, stuck, clean, crashed], now)] == [
+        "ga-1", "ga-4", "ga-6"]
     assert DeploymentRecord.from_dict(json.loads(due.to_json())) == due

@@ -20,11 +20,15 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from ..model import Design
 from ..rules import validate
-from . import Deployer, JsonFileStore, PlanError, Target, make_plan, preflight
+from .executor import Deployer
+from .plan import PlanError, make_plan
+from .preflight import preflight
+from .record import DeploymentRecord, JsonFileStore
+from .target import Target
 from .calls import show
 from .reap import reap_store
-from .record import DeploymentRecord
 
 DEFAULT_RECORDS = Path("~/.gateway-academy/deployments")
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
@@ -71,18 +75,11 @@ class _Echo:
                      f"      {what}: {entry.get('note')}")
 
 
-def deploy_file(path: str | os.PathLike[str], *, region: str, api_type: str | None = None, stage: str | None = None,
-                endpoint_url: str | None = None, plan_only: bool = False, records: str | None = None,
-                deployment: str | None = None, hours: float = 2.0, out: Out = print,
-                session: boto3.Session | None = None) -> int:
-    from ..cli import load_design_file  # the file reader validate uses
-    from ..errors import DesignError
-
-    try:
-        design, notes = load_design_file(path, api_type)
-    except DesignError as exc:
-        out(f"{path}: {exc}")
-        return EXIT_UNUSABLE
+def deploy_design(design: Design, path: str | os.PathLike[str], *, region: str, notes: list[Any] = (),
+                  stage: str | None = None, endpoint_url: str | None = None, plan_only: bool = False,
+                  records: str | None = None, deployment: str | None = None, hours: float = 2.0, out: Out = print,
+                  session: boto3.Session | None = None) -> int:
+    """``design`` read from ``path`` (by ``cli.load_design_file``, with its import ``notes``)."""
     findings = validate(design)
     errors = [f for f in findings if f.severity == "error"]
     for f in errors:

@@ -28,7 +28,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from . import inventory, verify as verify_module
+from .inventory import find, list_leftovers, list_log_groups, list_permissions, list_tagged
 from .calls import Call, UnresolvedReference, resolve
 from .messages import describe, explain, is_conflict, is_not_found, rejected
 from .plan import Plan, Step, make_teardown_plan
@@ -181,7 +181,7 @@ class Deployer:
 
     def _find(self, record: DeploymentRecord, step: Step, params: Mapping[str, Any]) -> dict[str, Any] | None:
         try:
-            return inventory.find(self.target, record, step, params)
+            return find(self.target, record, step, params)
         except (ClientError, BotoCoreError):
             return None
 
@@ -225,6 +225,8 @@ class Deployer:
             self._save(record)
             return record
         record.status = "applying"
+        if record.expires_at is None:  # a run that dies half-way is reaped like one that finished
+            record.expires_at = iso(self.clock() + self.ttl)
         self._save(record)
         return self._run_apply(record, run)
 
@@ -372,10 +374,10 @@ class Deployer:
 
     def _sweep(self, record: DeploymentRecord, run: int, errors: list[str]) -> None:
         try:
-            tagged = inventory.list_tagged(self.target, record.deployment_id)
+            tagged = list_tagged(self.target, record.deployment_id)
             ours = {e.get("id") for e in record.state.values()}
             sids = {e["spec"].get("StatementId") for e in record.state.values() if e["kind"] == "permission"}
-            permissions, _ = inventory.list_permissions(self.target, record.deployment_id, record.functions)
+            permissions, _ = list_permissions(self.target, record.deployment_id, record.functions)
         except (ClientError, BotoCoreError) as exc:
             errors.append(explain(exc, "listing the account"))
             return
@@ -426,7 +428,7 @@ class Deployer:
             except StepError as err:  # keep going: remove as much as can be removed, then say what is left
                 errors.append(err.plain)
         try:
-            groups = inventory.list_log_groups(self.target, record.api_ids)
+            groups = list_log_groups(self.target, record.api_ids)
         except (ClientError, BotoCoreError) as exc:
             errors.append(explain(exc, "logs.describe_log_groups"))
             groups = []
@@ -450,13 +452,13 @@ class Deployer:
 
     def _leftovers(self, record: DeploymentRecord, errors: list[str]) -> list[dict[str, Any]]:
         try:
-            return inventory.list_leftovers(self.target, record)
+            return list_leftovers(self.target, record)
         except (ClientError, BotoCoreError) as exc:
             errors.append(explain(exc, "listing the account"))
             return [{"kind": "unchecked", "id": "", "name": "", "why": errors[-1]}]
 
     def leftovers(self, record: DeploymentRecord) -> list[dict[str, Any]]:
-        return inventory.list_leftovers(self.target, record)
+        return list_leftovers(self.target, record)
 
     # ----------------------------------------------------------------------------------------------
     # Resume and verify
@@ -483,7 +485,9 @@ class Deployer:
 
     def verify(self, record: DeploymentRecord) -> list[dict[str, Any]]:
         """Read back what AWS reports and compare it with the design (``verify.compare``)."""
-        checks = verify_module.verify(self.target, record)
+        from .verify import verify
+
+        checks = verify(self.target, record)
         record.verification = checks
         self._save(record)
         return checks

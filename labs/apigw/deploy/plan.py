@@ -24,7 +24,7 @@ from typing import Any
 
 from ..model import Design, Stage
 from ..resolved import ResolvedApi, resolve
-from . import costs as costs_module
+from .costs import CostEstimate, estimate
 from .calls import Call, canonical, ref, references
 from .desired import API_KINDS, Context, Desired, Resource, StageSpec, desired
 
@@ -124,7 +124,7 @@ class Plan:
     steps: list[Step]
     changes: list[Change]
     unchanged: list[str]
-    costs: costs_module.CostEstimate | None
+    costs: CostEstimate | None
     notes: list[str]
     functions: list[str]  # Lambda function ARNs the API invokes
     design: dict[str, Any] | None = None  # the design as deployed (for verification and the next diff)
@@ -154,7 +154,7 @@ class Plan:
             region=d["region"], tags=dict(d.get("tags") or {}), run=d.get("run", 1),
             steps=[Step.from_dict(s) for s in d.get("steps") or ()],
             changes=[Change(**c) for c in d.get("changes") or ()], unchanged=list(d.get("unchanged") or ()),
-            costs=costs_module.CostEstimate.from_dict(d["costs"]) if d.get("costs") else None,
+            costs=CostEstimate.from_dict(d["costs"]) if d.get("costs") else None,
             notes=list(d.get("notes") or ()), functions=list(d.get("functions") or ()), design=d.get("design"),
             first=d.get("first", True),
         )
@@ -505,7 +505,7 @@ def make_plan(
     plan = Plan(
         kind="apply", deployment_id=deployment_id, api_type=api.api_type, api_name=api.title, region=region,
         tags=tags, run=run, steps=b.steps if len(b.steps) > 1 else [], changes=b.changes, unchanged=unchanged,
-        costs=costs_module.estimate(api, region, hours), notes=notes, functions=list(want.functions),
+        costs=estimate(api, region, hours), notes=notes, functions=list(want.functions),
         design=design_dict, first=first,
     )
     return plan

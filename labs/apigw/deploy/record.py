@@ -126,7 +126,7 @@ class DeploymentRecord:
         """Left up past its time: the reaper should tear it down."""
         now = now or utcnow()
         expires = parse_iso(self.expires_at)
-        if self.status == "torn_down" or expires is None:
+        if expires is None or self.status == "torn_down" or (self.status == "rolled_back" and not self.state):
             return False
         return expires <= now
 

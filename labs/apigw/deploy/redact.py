@@ -15,7 +15,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 MASK = "***redacted***"
-_SECRET_NAMES = re.compile(r"(secret|password|passwd|sessiontoken|session_token|privatekey|private_key|^credentials$|"
+# (not "credentials": on put_integration it is the role ARN API Gateway assumes, which is no secret)
+_SECRET_NAMES = re.compile(r"(secret|password|passwd|sessiontoken|session_token|privatekey|private_key|"
                            r"^authorization$|clientsecret|^token$|x-amz-security-token)", re.IGNORECASE)
 #: operation -> response fields that hold a secret there
 SECRET_FIELDS = {
