@@ -233,6 +233,28 @@ def test_a_canary_stage_gets_new_deployments_on_its_canary_only():
     assert "promote" in release[0].note
 
 
+def test_http_and_websocket_stage_updates():
+    http = factory.valid_dict("http")
+    record = applied(make_plan(http, region=REGION))
+    http["stages"][0]["throttle_rate"] = 20
+    plan = make_plan(http, record=record)
+    assert calls(plan) == ["sts.get_caller_identity", "apigatewayv2.update_stage"]
+    update = plan.steps[1]
+    assert update.call.params["DefaultRouteSettings"] == {"ThrottlingRateLimit": 20.0, "ThrottlingBurstLimit": 100}
+    assert "DeploymentId" not in update.call.params  # auto-deploy
+    assert update.undo[0].params["DefaultRouteSettings"]["ThrottlingRateLimit"] == 50.0
+    ws = factory.valid_dict("websocket")
+    record = applied(make_plan(ws, region=REGION))
+    ws["routes"][2]["integration"]["timeout_ms"] = 9000
+    plan = make_plan(ws, record=record)
+    assert calls(plan) == ["sts.get_caller_identity", "apigatewayv2.update_integration", "apigatewayv2.create_deployment",
+                           "apigatewayv2.update_stage"]
+    assert plan.steps[1].call.params["IntegrationId"] == {"$ref": "integration:sendMessage"}
+    assert plan.steps[3].call.params == {"ApiId": {"$ref": "api"}, "StageName": "production",
+                                         "DeploymentId": {"$ref": "deployment:2"}}
+    assert plan.steps[3].undo[0].params["DeploymentId"] == {"$ref": "deployment:1"}
+
+
 def test_a_deployment_stays_in_its_region():
     record = applied(make_plan(factory.valid_dict("http"), region=REGION))
     with pytest.raises(PlanError, match="lives in us-east-1"):
