@@ -426,29 +426,15 @@ class MisconceptionCount:
         return f"{m.lesson.get_absolute_url()}#{m.anchor}" if m.anchor else m.lesson.get_absolute_url()
 
 
-def quiz_misconceptions(cohort: Cohort, quiz: Quiz | None = None, limit: int = 20) -> list[MisconceptionCount]:
-    """The misconceptions wrong answers revealed, counted across the cohort's learners (from the log)."""
-    events = LearningEvent.objects.filter(actor_id__in=member_ids(cohort), verb=Verb.ANSWERED,
-                                          object_type=ObjectType.QUESTION, result__correct=False)
-    if quiz is not None:
-        keys = Question.objects.filter(pk__in=_question_ids_of(quiz)).values("key")
-        events = events.filter(object_id__in=keys)
-    rows = list(
-        events.exclude(result__misconception="").exclude(result__misconception__isnull=True)
-        .values("result__misconception")
-        .annotate(learners=Count("actor", distinct=True), times=Count("id"))
-        .order_by("-learners", "-times")[:limit]
-    )
-    known = Misconception.objects.select_related("lesson").in_bulk([r["result__misconception"] for r in rows],
-                                                                    field_name="slug")
-    return [MisconceptionCount(r["result__misconception"], known.get(r["result__misconception"]), r["learners"], r["times"])
-            for r in rows]
-
-
-def _question_ids_of(quiz: Quiz):
-    if quiz.draw:  # an exam drawn from the bank: every question may appear
-        return Question.objects.filter(published=True).values("pk")
-    return quiz.questions.values("pk")
+def quiz_misconceptions(cohort: Cohort, attempts: QuerySet | None = None, limit: int = 20) -> list[MisconceptionCount]:
+    """The misconceptions the cohort's wrong answers named (in `attempts`, else in every quiz attempt),
+    with the learners who gave them and how often: two queries."""
+    if attempts is None:
+        attempts = Attempt.objects.filter(user_id__in=member_ids(cohort), quiz__isnull=False)
+    rows = sql.wrong_answer_misconceptions(Response.objects.filter(attempt__in=attempts.values("pk")))
+    rows = sorted(rows, key=lambda r: (-r[1], -r[2], r[0]))[:limit]
+    known = Misconception.objects.select_related("lesson").in_bulk([r[0] for r in rows], field_name="slug")
+    return [MisconceptionCount(slug, known.get(slug), learners_, times) for slug, learners_, times in rows]
 
 
 # --- Lab insights ------------------------------------------------------------------------------------------------
@@ -497,7 +483,7 @@ def lab_insights(cohort: Cohort) -> tuple[list[LabInsight], list[MisconceptionCo
     def insight(slug: str) -> LabInsight:
         return insights.setdefault(slug, LabInsight(labs.get(slug), slug))
 
-    rule_rows = sql.lab_array_counts(_validations(cohort), "rules")
+    rule_rows = sql.lab_array_counts(_validations(cohort), "rules", lessons=True)
     lesson_slugs = {(ref or "").partition("#")[0] for *_, ref in rule_rows if ref}
     lessons = Lesson.objects.in_bulk(list(lesson_slugs), field_name="slug") if lesson_slugs else {}
     for slug, rule, learners_, still, ref in rule_rows:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.db import connection
 from django.db.models import QuerySet
 
-from courseware.models import Attempt, LearningEvent, Response
+from courseware.models import Attempt, Choice, Question, Response
 
 
 def _subquery(queryset: QuerySet) -> tuple[str, tuple]:
@@ -77,27 +77,54 @@ def choice_counts(responses: QuerySet) -> list[tuple[int, int, int]]:
     return _fetch(f"{single} UNION ALL {multiple}", params + params)
 
 
-def lab_array_counts(events: QuerySet, key: str) -> list[tuple]:
+def lab_array_counts(events: QuerySet, key: str, lessons: bool = False) -> list[tuple]:
     """Over lab validations (`events`), per (lab, element of result[key]): learners who ever had it,
-    learners whose latest validation of that lab still has it, and the lesson result["lessons"] names
-    for it (the labs app may record {rule id: "lesson-slug#anchor"}; NULL when it does not)."""
-    e = LearningEvent._meta.db_table
-    sub, params = _subquery(events.values("pk"))
-    if _postgres():
+    learners whose latest validation of that lab still has it, and (with `lessons`) the lesson
+    result["lessons"] names for it (the labs app may record {rule id: "lesson-slug#anchor"}; NULL when
+    it does not)."""
+    sub, params = _subquery(events.values("id", "actor_id", "object_id", "result"))
+    if not lessons:
+        lesson = "NULL"
+    elif _postgres():
         lesson = "MAX(v.result -> 'lessons' ->> j.value)"
     else:
         lesson = "MAX(json_extract(v.result, '$.lessons.\"' || j.value || '\"'))"
     # The latest validation of each (learner, lab) is the one with the highest id: the log is written in
-    # time order. A window function finds it in the same pass (a grouped subquery joined back would be
-    # evaluated again per row by SQLite).
+    # time order. A window function finds it in the same pass over the rows.
     sql = (
-        f"WITH v AS (SELECT id, actor_id, object_id, result, "
-        f"ROW_NUMBER() OVER (PARTITION BY actor_id, object_id ORDER BY id DESC) AS newest "
-        f"FROM {e} WHERE id IN ({sub})) "
+        f"WITH v AS (SELECT s.id, s.actor_id, s.object_id, s.result, "
+        f"ROW_NUMBER() OVER (PARTITION BY s.actor_id, s.object_id ORDER BY s.id DESC) AS newest FROM ({sub}) s) "
         f"SELECT v.object_id, j.value, COUNT(DISTINCT v.actor_id), "
         f"COUNT(DISTINCT CASE WHEN v.newest = 1 THEN v.actor_id END), {lesson} "
         f"FROM v {_elements('v', 'result', key)} "
         f"GROUP BY v.object_id, j.value"
+    )
+    return _fetch(sql, params)
+
+
+def wrong_answer_misconceptions(responses: QuerySet) -> list[tuple[str, int, int]]:
+    """(misconception, learners, wrong answers) over the given responses: a wrong answer names the
+    misconception of a wrong choice it picked, else its question's (as `courseware.quizzes` records it
+    in the log). Read from the answers, whose `correct` is a column, not from the log's JSON."""
+    r, a, c, q = (Response._meta.db_table, Attempt._meta.db_table, Choice._meta.db_table,
+                  Question._meta.db_table)
+    sub, params = _subquery(responses.filter(correct=False).values("pk"))
+    if _postgres():
+        single = "CASE WHEN jsonb_typeof(w.answer -> 'choice') = 'number' THEN (w.answer ->> 'choice')::bigint END"
+    else:
+        single = "CASE WHEN json_type(w.answer, '$.choice') = 'integer' THEN json_extract(w.answer, '$.choice') END"
+    sql = (
+        f"WITH w AS (SELECT r.id, r.question_id, r.answer, a.user_id FROM {r} r JOIN {a} a ON a.id = r.attempt_id "
+        f"WHERE r.id IN ({sub})), "
+        f"picked AS (SELECT w.id, w.user_id, ch.misconception AS m FROM w JOIN {c} ch ON ch.id = {single} "
+        f"WHERE NOT ch.correct AND ch.misconception <> '' "
+        f"UNION ALL SELECT w.id, w.user_id, ch.misconception FROM w {_elements('w', 'answer', 'choices')} "
+        f"JOIN {c} ch ON ch.id = {_integer('j.value')} WHERE NOT ch.correct AND ch.misconception <> ''), "
+        f"one AS (SELECT id, MIN(user_id) AS user_id, MIN(m) AS m FROM picked GROUP BY id), "
+        f"named AS (SELECT id, user_id, m FROM one UNION ALL "
+        f"SELECT w.id, w.user_id, qq.misconception FROM w JOIN {q} qq ON qq.id = w.question_id "
+        f"WHERE qq.misconception <> '' AND NOT EXISTS (SELECT 1 FROM one WHERE one.id = w.id)) "
+        f"SELECT m, COUNT(DISTINCT user_id), COUNT(*) FROM named GROUP BY m"
     )
     return _fetch(sql, params)
 

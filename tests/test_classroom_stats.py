@@ -257,17 +257,27 @@ def test_lab_insights_by_hand(instructor, course):
 
 
 def test_quiz_misconceptions_count_learners(instructor, course):
-    a, b = make_learners(2, prefix="mis")
+    a, b, outsider = make_learners(3, prefix="mis")
     cohort = make_cohort(instructor, a, b)
-    for user in (a, b):
-        event(user, "answered", "question", "front-door-no-retries", {"correct": False, "misconception": "lambda-retries"})
-    event(a, "answered", "question", "front-door-sigv4", {"correct": False, "misconception": "lambda-retries"})
-    event(a, "answered", "question", "front-door-sigv4", {"correct": True, "misconception": ""})
+    quiz = Quiz.objects.get(slug="front-door")
+    retries = quiz.questions.get(key="front-door-no-retries")  # each wrong choice: lambda-retries
+    sigv4 = quiz.questions.get(key="front-door-sigv4")  # each wrong choice: callers-must-sign-sigv4
+    managed = quiz.questions.get(key="front-door-managed-features")  # E: lambda-retries
+    timeout = quiz.questions.get(key="front-door-http-timeout")  # numeric: the question's own, if any
+    submit_attempt(a, quiz, {retries: wrong_answer(retries, 0), sigv4: wrong_answer(sigv4, 0),
+                             timeout: wrong_answer(timeout), managed: right_answer(managed)})
+    submit_attempt(b, quiz, {retries: wrong_answer(retries, 1), managed: wrong_answer(managed, 0),
+                             sigv4: right_answer(sigv4)})
+    submit_attempt(outsider, quiz, {retries: wrong_answer(retries, 0)})
+    expected = {("lambda-retries", 2, 3), ("callers-must-sign-sigv4", 1, 1)}
+    if timeout.misconception:
+        expected.add((timeout.misconception, 1, 1))
     rows = queries.quiz_misconceptions(cohort)
-    assert [(m.slug, m.learners, m.times) for m in rows] == [("lambda-retries", 2, 3)]
+    assert {(m.slug, m.learners, m.times) for m in rows} == expected
+    assert rows[0].slug == "lambda-retries"
     assert rows[0].lesson_url.endswith("/course/synchronous-invocation/#retries")
-    only = queries.quiz_misconceptions(cohort, Quiz.objects.get(slug="api-types"))
-    assert only == []
+    other = queries.quiz_misconceptions(cohort, Attempt.objects.filter(quiz__slug="api-types"))
+    assert other == []
 
 
 # --- One rounding in Python and SQL ------------------------------------------------------------------------------

@@ -43,7 +43,7 @@ def item_analysis(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     return render(request, "classroom/item_analysis.html", {
         "cohort": cohort, "quiz": quiz, "stats": stats, "summary": summary,
         "mean": summary["mean"] and round(summary["mean"]), "which": which, "which_options": WHICH,
-        "misconceptions": queries.quiz_misconceptions(cohort, quiz),
+        "misconceptions": queries.quiz_misconceptions(cohort, queries.analysed_attempts(cohort, quiz, which)),
         "thresholds": {"easy": queries.TOO_EASY, "hard": queries.TOO_HARD, "weak": round(queries.WEAK_DISCRIMINATION * 100),
                        "min": queries.MIN_RESPONSES},
         "flagged": sum(1 for s in stats if s.flags), "section": "quizzes", "nav": "dashboard",
