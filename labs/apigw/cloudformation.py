@@ -38,6 +38,7 @@ from .resolved import (
     arn_region,
     lambda_invocation_uri,
     resolve,
+    v2_integration_properties,
 )
 
 _SAFE = re.compile(r"[^A-Za-z0-9]+")
@@ -471,39 +472,10 @@ def _export_rest(t: _Template) -> None:
 # ==================================================================================================
 
 def _v2_integration(t: _Template, route: ResolvedRoute) -> dict[str, Any]:
-    d, integ = t.design, route.integration
-    props: dict[str, Any] = {"ApiId": _ref("Api"), "IntegrationType": integ.type or "MOCK"}  # a draft: a mock
-    if integ.target_kind == "lambda":
-        props["IntegrationUri"] = t.lambda_uri(integ.lambda_arn, integ.lambda_region)
-        if d.api_type == "websocket":
-            props["IntegrationMethod"] = integ.http_method
-    elif integ.target_kind == "http":
-        props["IntegrationUri"] = integ.uri
-        props["IntegrationMethod"] = integ.http_method
-        if integ.connection_type:
-            props["ConnectionType"] = integ.connection_type
-            props["ConnectionId"] = integ.connection_id
-    elif integ.target_kind == "service":
-        props["IntegrationUri"] = _service_uri(integ)
-        props["IntegrationMethod"] = integ.http_method
-    elif integ.target_kind == "subtype":
-        props["IntegrationSubtype"] = integ.subtype
-    templates = dict(integ.request_templates) or ({} if integ.kind else {"$default": MOCK_TEMPLATE})
-    if integ.credentials:
-        props["CredentialsArn"] = integ.credentials
-    if templates and not integ.proxy:
-        props["RequestTemplates"] = templates
-        if "$default" in templates:
-            props["TemplateSelectionExpression"] = "\\$default"
-    if integ.request_parameters:
-        props["RequestParameters"] = dict(integ.request_parameters)
-    if integ.passthrough_behavior and d.api_type == "websocket":
-        props["PassthroughBehavior"] = integ.passthrough_behavior
-    if integ.timeout_ms is not None:
-        props["TimeoutInMillis"] = integ.timeout_ms
-    if integ.payload_format_version:
-        props["PayloadFormatVersion"] = integ.payload_format_version
-    return props
+    props = v2_integration_properties(route.integration, t.design.api_type,
+                                      lambda_uri=lambda i: t.lambda_uri(i.lambda_arn, i.lambda_region),
+                                      service_uri=_service_uri)
+    return {"ApiId": _ref("Api"), **props}
 
 
 def _v2_authorizers(t: _Template) -> None:

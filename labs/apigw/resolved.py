@@ -570,3 +570,42 @@ def _stage(s: Stage) -> ResolvedStage:
         canary=canary, logging_level=s.logging_level or "OFF", auto_deploy=s.auto_deploy,
         waf_web_acl_arn=s.waf_web_acl_arn,
     )
+
+
+def v2_integration_properties(integ: ResolvedIntegration, api_type: str, *, lambda_uri, service_uri) -> dict[str, Any]:
+    """An HTTP or WebSocket integration as API Gateway v2 takes it: the parameters of CreateIntegration,
+    which are also the properties of ``AWS::ApiGatewayV2::Integration``. The CloudFormation export and
+    the deployer both use it; they differ only in how a URI is spelled, so they pass ``lambda_uri`` and
+    ``service_uri`` (a literal ARN for boto3, an ``Fn::Sub`` for a template). A draft becomes a mock."""
+    props: dict[str, Any] = {"IntegrationType": integ.type or "MOCK"}
+    if integ.target_kind == "lambda":
+        props["IntegrationUri"] = lambda_uri(integ)
+        if api_type == "websocket":
+            props["IntegrationMethod"] = integ.http_method
+    elif integ.target_kind == "http":
+        props["IntegrationUri"] = integ.uri
+        props["IntegrationMethod"] = integ.http_method
+        if integ.connection_type:
+            props["ConnectionType"] = integ.connection_type
+            props["ConnectionId"] = integ.connection_id
+    elif integ.target_kind == "service":
+        props["IntegrationUri"] = service_uri(integ)
+        props["IntegrationMethod"] = integ.http_method
+    elif integ.target_kind == "subtype":
+        props["IntegrationSubtype"] = integ.subtype
+    templates = dict(integ.request_templates) or ({} if integ.kind else {"$default": MOCK_TEMPLATE})
+    if integ.credentials:
+        props["CredentialsArn"] = integ.credentials
+    if templates and not integ.proxy:
+        props["RequestTemplates"] = templates
+        if "$default" in templates:
+            props["TemplateSelectionExpression"] = "\\$default"
+    if integ.request_parameters:
+        props["RequestParameters"] = dict(integ.request_parameters)
+    if integ.passthrough_behavior and api_type == "websocket":
+        props["PassthroughBehavior"] = integ.passthrough_behavior
+    if integ.timeout_ms is not None:
+        props["TimeoutInMillis"] = integ.timeout_ms
+    if integ.payload_format_version:
+        props["PayloadFormatVersion"] = integ.payload_format_version
+    return props

@@ -29,6 +29,7 @@ from ..resolved import (
     ResolvedStage,
     arn_region,
     lambda_invocation_uri,
+    v2_integration_properties,
 )
 from .calls import Call, join, ref
 
@@ -516,36 +517,9 @@ def _v2_authorizer(b: _Builder, a: ResolvedAuthorizer) -> str:
 def _v2_route(b: _Builder, route: ResolvedRoute, authorizers: Mapping[str, str]) -> None:
     api, integ = b.api, route.integration
     ikey = f"integration:{route.key}"
-    params: dict[str, Any] = {"ApiId": ref("api"), "IntegrationType": integ.type or "MOCK"}
-    if integ.target_kind == "lambda":
-        params["IntegrationUri"] = b.lambda_uri(integ.lambda_arn, integ.lambda_region)
-        if api.api_type == "websocket":
-            params["IntegrationMethod"] = integ.http_method or "POST"
-    elif integ.target_kind == "http":
-        params["IntegrationUri"] = integ.uri
-        params["IntegrationMethod"] = integ.http_method
-        if integ.connection_type:
-            params |= {"ConnectionType": integ.connection_type, "ConnectionId": integ.connection_id}
-    elif integ.target_kind == "service":
-        params["IntegrationUri"] = integ.service_uri(integ.region or b.ctx.region, b.ctx.partition)
-        params["IntegrationMethod"] = integ.http_method
-    elif integ.target_kind == "subtype":
-        params["IntegrationSubtype"] = integ.subtype
-    if integ.credentials:
-        params["CredentialsArn"] = integ.credentials
-    templates = dict(integ.request_templates) or ({"$default": MOCK_TEMPLATE} if params["IntegrationType"] == "MOCK" else {})
-    if templates and not integ.proxy:
-        params["RequestTemplates"] = templates
-        if "$default" in templates:
-            params["TemplateSelectionExpression"] = "\\$default"
-    if integ.request_parameters:
-        params["RequestParameters"] = dict(integ.request_parameters)
-    if integ.passthrough_behavior and api.api_type == "websocket":
-        params["PassthroughBehavior"] = integ.passthrough_behavior
-    if integ.timeout_ms is not None:
-        params["TimeoutInMillis"] = integ.timeout_ms
-    if integ.payload_format_version:
-        params["PayloadFormatVersion"] = integ.payload_format_version
+    params: dict[str, Any] = {"ApiId": ref("api"), **v2_integration_properties(
+        integ, api.api_type, lambda_uri=lambda i: b.lambda_uri(i.lambda_arn, i.lambda_region),
+        service_uri=lambda i: i.service_uri(i.region or b.ctx.region, b.ctx.partition))}
     # integrations have no name: the description says which route it serves, so a lost response can be found
     params["Description"] = f"Gateway Academy {b.ctx.deployment_id}: {route.key}"
     target = integ.lambda_arn or integ.uri or integ.subtype or integ.service or "mock"
