@@ -84,7 +84,7 @@ def gradebook(cohort: Cohort) -> tuple[list[str], Iterator[list]]:
         .order_by("user__username")
     )
     completions = (
-        LearningEvent.objects.filter(actor_id__in=members, verb=Verb.COMPLETED, object_type=ObjectType.LAB,
+        LearningEvent.objects.filter(queries.of_members(cohort), verb=Verb.COMPLETED, object_type=ObjectType.LAB,
                                      object_id__in=[lab.slug for lab in labs])
         .values("actor__username", "actor_id")
         .annotate(**{f"lab{i}": Min("timestamp", filter=Q(object_id=lab.slug)) for i, lab in enumerate(labs)})

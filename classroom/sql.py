@@ -77,27 +77,29 @@ def choice_counts(responses: QuerySet) -> list[tuple[int, int, int]]:
     return _fetch(f"{single} UNION ALL {multiple}", params + params)
 
 
-def lab_array_counts(events: QuerySet, key: str, lessons: bool = False) -> list[tuple]:
-    """Over lab validations (`events`), per (lab, element of result[key]): learners who ever had it,
-    learners whose latest validation of that lab still has it, and (with `lessons`) the lesson
-    result["lessons"] names for it (the labs app may record {rule id: "lesson-slug#anchor"}; NULL when
-    it does not)."""
+def lab_array_counts(events: QuerySet, keys: tuple[str, ...] = ("rules", "misconceptions"),
+                     lessons: str = "rules") -> list[tuple]:
+    """Over lab validations (`events`), per key, lab and element of result[key]: (key, lab, element,
+    learners who ever had it, learners whose latest validation of that lab still has it, lesson). The
+    lesson is what result["lessons"] names for an element of `lessons` (the labs app may record
+    {rule id: "lesson-slug#anchor"}; NULL when it does not). One pass over the rows for every key."""
     sub, params = _subquery(events.values("id", "actor_id", "object_id", "result"))
-    if not lessons:
-        lesson = "NULL"
-    elif _postgres():
+    if _postgres():
         lesson = "MAX(v.result -> 'lessons' ->> j.value)"
     else:
         lesson = "MAX(json_extract(v.result, '$.lessons.\"' || j.value || '\"'))"
+    selects = [
+        f"SELECT '{key}', v.object_id, j.value, COUNT(DISTINCT v.actor_id), "
+        f"COUNT(DISTINCT CASE WHEN v.newest = 1 THEN v.actor_id END), {lesson if key == lessons else 'NULL'} "
+        f"FROM v {_elements('v', 'result', key)} GROUP BY v.object_id, j.value"
+        for key in keys
+    ]
     # The latest validation of each (learner, lab) is the one with the highest id: the log is written in
     # time order. A window function finds it in the same pass over the rows.
     sql = (
-        f"WITH v AS (SELECT s.id, s.actor_id, s.object_id, s.result, "
+        f"WITH v AS MATERIALIZED (SELECT s.id, s.actor_id, s.object_id, s.result, "
         f"ROW_NUMBER() OVER (PARTITION BY s.actor_id, s.object_id ORDER BY s.id DESC) AS newest FROM ({sub}) s) "
-        f"SELECT v.object_id, j.value, COUNT(DISTINCT v.actor_id), "
-        f"COUNT(DISTINCT CASE WHEN v.newest = 1 THEN v.actor_id END), {lesson} "
-        f"FROM v {_elements('v', 'result', key)} "
-        f"GROUP BY v.object_id, j.value"
+        + " UNION ALL ".join(selects)
     )
     return _fetch(sql, params)
 
