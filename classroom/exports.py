@@ -11,6 +11,7 @@ points with a dot, empty cells for "nothing yet", and text that a spreadsheet wo
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
@@ -31,29 +32,40 @@ CHUNK = 2000
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _cell(value) -> str | int | float:
+def _cell(value, zone) -> str | int | float:
+    kind = type(value)
     if value is None:
         return ""
-    if isinstance(value, bool):
+    if kind is bool:
         return "yes" if value else "no"
-    if isinstance(value, datetime):
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, (int, float)):
+    if kind is int or kind is float:
         return value
+    if kind is datetime:
+        return value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
     text = str(value)
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def stream(header: list[str], rows: Iterable[list]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield BOM + writer.writerow(header)
+def stream(header: list[str], rows: Iterable[list], batch: int = 500) -> Iterator[str]:
+    """The CSV text: the header with a byte-order mark, then the rows, `batch` rows a chunk."""
+    zone = timezone.get_current_timezone()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    yield BOM + buffer.getvalue()
+    pending = 0
+    buffer.seek(0)
+    buffer.truncate()
     for row in rows:
-        yield writer.writerow([_cell(v) for v in row])
+        writer.writerow([_cell(v, zone) for v in row])
+        pending += 1
+        if pending == batch:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+            pending = 0
+    if pending:
+        yield buffer.getvalue()
 
 
 def _tz() -> str:

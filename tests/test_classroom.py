@@ -351,3 +351,48 @@ def test_seed_demo_builds_the_demo_class(db, course, settings, capsys):
     assert cohort.current_memberships().count() == 15  # the 12, and ada, ben and chen
     assert Attempt.objects.filter(user__username__startswith="learner").exists()
     assert "learner00012" in capsys.readouterr().out
+
+
+def test_the_roster_filters_sorts_and_answers_htmx_with_the_table_only(cohort, learner, learner2, instructor_client):
+    Membership.objects.create(cohort=cohort, user=learner2)
+    url = reverse("cohort_roster", args=[cohort.pk])
+    html = instructor_client.get(url, {"q": "ben"}).content.decode()
+    assert "2 learners" not in html and "1 learner match" in html and "Ben" in html
+    page = instructor_client.get(url, {"sort": "-quizzes_taken"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="roster-table")
+    body = page.content.decode()
+    assert body.lstrip().startswith('<div id="roster-table"') and "<html" not in body
+    assert body.index("Ada") < body.index("Ben")  # Ada took a quiz, Ben none
+    assert "0 learners match" in instructor_client.get(url, {"at_risk": "true"}).content.decode()
+    assert "2 learners match" in instructor_client.get(url, {"status": "not-started"}).content.decode()
+
+
+def test_the_quizzes_page_is_in_course_order_with_the_final_exam_last(learner, learner_client, course):
+    html = learner_client.get(reverse("quizzes")).content.decode()
+    links = re.findall(r'<td><a href="/quizzes/([a-z0-9-]+)/">', html)
+    lessons = [lesson.slug for lesson in course]
+    practice = [slug for slug in links if slug != "final"]
+    assert links[-1] == "final" and practice == [s for s in lessons if s in practice]
+    quiz = Quiz.objects.get(slug="front-door")
+    submit_attempt(learner, quiz, {q: right_answer(q) for q in quiz.questions.all()})
+    row = re.search(r'<td><a href="/quizzes/front-door/">.*?</tr>', learner_client.get(reverse("quizzes")).content.decode(), re.S)
+    assert "<td>100%</td>" in row.group(0) and "passed" in row.group(0)
+
+
+def test_classroom_imports_nothing_from_labs_and_courseware_nothing_from_classroom():
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+
+    def imported(package: str) -> set[str]:
+        found = set()
+        for path in (root / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    found.add(node.module.split(".")[0])
+                elif isinstance(node, ast.Import):
+                    found |= {alias.name.split(".")[0] for alias in node.names}
+        return found
+
+    assert "labs" not in imported("classroom")
+    assert "classroom" not in imported("courseware")

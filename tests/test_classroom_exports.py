@@ -84,9 +84,9 @@ def test_every_quiz_answer(cohort, learner, instructor_client):
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", single["answered (UTC)"])
 
 
-def test_the_stream_is_written_row_by_row():
+def test_the_stream_is_written_a_few_rows_at_a_time():
     rows = iter([[1, "a"], [2, "=b"], [None, True]])
-    chunks = exports.stream(["n", "text"], rows)
+    chunks = exports.stream(["n", "text"], rows, batch=2)
     assert next(chunks) == "\ufeffn,text\r\n"
-    assert next(chunks) == "1,a\r\n"
-    assert list(chunks) == ["2,'=b\r\n", ",yes\r\n"]
+    assert next(chunks) == "1,a\r\n2,'=b\r\n"
+    assert list(chunks) == [",yes\r\n"]
