@@ -308,3 +308,11 @@ def test_a_large_yaml_import_is_bounded(client, db):
 def test_signed_in_pages_are_not_kept_by_shared_caches(learner_client, client, course):
     assert "private" in learner_client.get("/course/").headers.get("Cache-Control", "")
     assert "private" not in client.get("/course/").headers.get("Cache-Control", "")
+
+
+def test_a_parameter_that_is_not_an_object_is_dropped_with_a_note(client, db):
+    """Found by the fuzz test: `"parameters": [null]` on an operation gave a 500."""
+    document = {"openapi": "3.0.1", "info": {"title": "", "version": ""},
+                "paths": {"/": {"get": {"responses": {"200": {"description": "ok"}}, "parameters": [None]}}}}
+    response = import_page(client, json.dumps(document))
+    assert response.status_code == 200 and "(not an object)" in response.content.decode()

@@ -494,7 +494,7 @@ class _Importer:
             self.note(location, "not a list; dropped")
             return
         dropped = [
-            f"{p.get('in')} {p.get('name')}"
+            f"{p.get('in')} {p.get('name')}" if isinstance(p, Mapping) else "(not an object)"
             for p in params
             if not (isinstance(p, Mapping) and p.get("in") == "path")
         ]
