@@ -24,7 +24,7 @@ from django.utils import timezone
 from courseware import scores
 from courseware.events import ObjectType, Verb
 from courseware.models import (
-    Attempt, Choice, Lab, LearningEvent, Lesson, LessonProgress, Misconception, Question, Quiz, Response,
+    Attempt, Choice, Lab, LearningEvent, Lesson, LessonProgress, Misconception, Question, Quiz,
 )
 
 from . import sql
@@ -72,6 +72,12 @@ def of_members(cohort: Cohort, ref: str = "actor_id") -> Exists:
 def _count(queryset: QuerySet, group: str, counted: str = "pk", distinct: bool = False) -> Coalesce:
     """COUNT over `queryset` (correlated to the outer row) as one value, 0 when there is none."""
     rows = queryset.order_by().values(group).annotate(n=Count(counted, distinct=distinct)).values("n")
+    return Coalesce(Subquery(rows[:1], output_field=IntegerField()), Value(0))
+
+
+def _filtered_count(queryset: QuerySet, condition: Q, group: str = "actor") -> Coalesce:
+    """COUNT(*) FILTER (condition) over `queryset` (correlated to the outer row), 0 when there is none."""
+    rows = queryset.order_by().values(group).annotate(n=Count("pk", filter=condition)).values("n")
     return Coalesce(Subquery(rows[:1], output_field=IntegerField()), Value(0))
 
 
@@ -123,7 +129,10 @@ def learners(cohort: Cohort, now: datetime | None = None) -> QuerySet:
     exam_best = (
         _submitted(user).filter(quiz__mode=Quiz.Mode.EXAM).annotate(pct=percent).order_by("-pct").values("pct")[:1]
     )
-    deployed = LearningEvent.objects.filter(actor=user, verb=Verb.DEPLOYED, object_type=ObjectType.DEPLOYMENT)
+    # Counted over the learner's own events (the actor index) with the verb in the aggregate's filter: a
+    # WHERE on the verb tempts PostgreSQL into intersecting the (verb, type) index for every learner.
+    own = LearningEvent.objects.filter(actor=user)
+    deployed = Q(verb=Verb.DEPLOYED, object_type=ObjectType.DEPLOYMENT)
     users = User.objects.filter(pk__in=member_ids(cohort))
     return with_status(users, cohort, now).annotate(
         lessons_done=_count(LessonProgress.objects.filter(user=user, completed_at__isnull=False, lesson__published=True), "user"),
@@ -132,8 +141,8 @@ def learners(cohort: Cohort, now: datetime | None = None) -> QuerySet:
         exam_best=Subquery(exam_best, output_field=FloatField()),
         labs_done=_count(LearningEvent.objects.filter(actor=user, verb=Verb.COMPLETED, object_type=ObjectType.LAB),
                          "actor", "object_id", distinct=True),
-        sandbox_deploys=_count(deployed.filter(result__target="sandbox"), "actor"),
-        aws_deploys=_count(deployed.filter(result__target="aws"), "actor"),
+        sandbox_deploys=_filtered_count(own, deployed & Q(result__target="sandbox")),
+        aws_deploys=_filtered_count(own, deployed & Q(result__target="aws")),
     )
 
 
@@ -350,7 +359,7 @@ def item_analysis(cohort: Cohort, quiz: Quiz, which: str = "first") -> tuple[lis
     ids = list(sums) if quiz.draw else list(quiz.questions.filter(published=True).values_list("pk", flat=True))
     questions = list(Question.objects.filter(pk__in=set(ids) | set(sums)).prefetch_related("choices")
                      .select_related("lesson", "quiz").order_by("quiz__order", "position"))
-    picks = {(qid, cid): n for qid, cid, n in sql.choice_counts(Response.objects.filter(attempt__in=attempts.values("pk")))}
+    picks = {(qid, cid): n for qid, cid, n in sql.choice_counts(attempts)}
     slugs = {q.misconception for q in questions} | {c.misconception for q in questions for c in q.choices.all()}
     misconceptions = Misconception.objects.select_related("lesson").in_bulk([s for s in slugs if s], field_name="slug")
     stats = []
@@ -438,7 +447,7 @@ def quiz_misconceptions(cohort: Cohort, attempts: QuerySet | None = None, limit:
     with the learners who gave them and how often: two queries."""
     if attempts is None:
         attempts = Attempt.objects.filter(user_id__in=member_ids(cohort), quiz__isnull=False)
-    rows = sql.wrong_answer_misconceptions(Response.objects.filter(attempt__in=attempts.values("pk")))
+    rows = sql.wrong_answer_misconceptions(attempts)
     rows = sorted(rows, key=lambda r: (-r[1], -r[2], r[0]))[:limit]
     known = Misconception.objects.select_related("lesson").in_bulk([r[0] for r in rows], field_name="slug")
     return [MisconceptionCount(slug, known.get(slug), learners_, times) for slug, learners_, times in rows]

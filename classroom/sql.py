@@ -62,18 +62,19 @@ def question_sums(attempts: QuerySet) -> list[tuple]:
     return _fetch(sql, params)
 
 
-def choice_counts(responses: QuerySet) -> list[tuple[int, int, int]]:
-    """(question id, choice id, responses that picked it) over single, true/false and multiple-select answers."""
+def choice_counts(attempts: QuerySet) -> list[tuple[int, int, int]]:
+    """(question id, choice id, answers that picked it) over the single, true/false and multiple-select
+    answers of the given attempts."""
     r = Response._meta.db_table
-    sub, params = _subquery(responses.values("pk"))
+    sub, params = _subquery(attempts.values("pk"))
     if _postgres():
         single = (f"SELECT r.question_id, (r.answer ->> 'choice')::bigint, COUNT(*) FROM {r} r "
-                  f"WHERE r.id IN ({sub}) AND jsonb_typeof(r.answer -> 'choice') = 'number' GROUP BY 1, 2")
+                  f"WHERE r.attempt_id IN ({sub}) AND jsonb_typeof(r.answer -> 'choice') = 'number' GROUP BY 1, 2")
     else:
         single = (f"SELECT r.question_id, CAST(json_extract(r.answer, '$.choice') AS INTEGER), COUNT(*) FROM {r} r "
-                  f"WHERE r.id IN ({sub}) AND json_type(r.answer, '$.choice') = 'integer' GROUP BY 1, 2")
+                  f"WHERE r.attempt_id IN ({sub}) AND json_type(r.answer, '$.choice') = 'integer' GROUP BY 1, 2")
     multiple = (f"SELECT r.question_id, {_integer('j.value')}, COUNT(*) FROM {r} r {_elements('r', 'answer', 'choices')} "
-                f"WHERE r.id IN ({sub}) GROUP BY r.question_id, j.value")
+                f"WHERE r.attempt_id IN ({sub}) GROUP BY r.question_id, j.value")
     return _fetch(f"{single} UNION ALL {multiple}", params + params)
 
 
@@ -104,20 +105,20 @@ def lab_array_counts(events: QuerySet, keys: tuple[str, ...] = ("rules", "miscon
     return _fetch(sql, params)
 
 
-def wrong_answer_misconceptions(responses: QuerySet) -> list[tuple[str, int, int]]:
-    """(misconception, learners, wrong answers) over the given responses: a wrong answer names the
+def wrong_answer_misconceptions(attempts: QuerySet) -> list[tuple[str, int, int]]:
+    """(misconception, learners, wrong answers) over the answers of the given attempts: a wrong answer names the
     misconception of a wrong choice it picked, else its question's (as `courseware.quizzes` records it
     in the log). Read from the answers, whose `correct` is a column, not from the log's JSON."""
     r, a, c, q = (Response._meta.db_table, Attempt._meta.db_table, Choice._meta.db_table,
                   Question._meta.db_table)
-    sub, params = _subquery(responses.filter(correct=False).values("pk"))
+    sub, params = _subquery(attempts.values("pk"))
     if _postgres():
         single = "CASE WHEN jsonb_typeof(w.answer -> 'choice') = 'number' THEN (w.answer ->> 'choice')::bigint END"
     else:
         single = "CASE WHEN json_type(w.answer, '$.choice') = 'integer' THEN json_extract(w.answer, '$.choice') END"
     sql = (
         f"WITH w AS (SELECT r.id, r.question_id, r.answer, a.user_id FROM {r} r JOIN {a} a ON a.id = r.attempt_id "
-        f"WHERE r.id IN ({sub})), "
+        f"WHERE r.attempt_id IN ({sub}) AND NOT r.correct), "
         f"picked AS (SELECT w.id, w.user_id, ch.misconception AS m FROM w JOIN {c} ch ON ch.id = {single} "
         f"WHERE NOT ch.correct AND ch.misconception <> '' "
         f"UNION ALL SELECT w.id, w.user_id, ch.misconception FROM w {_elements('w', 'answer', 'choices')} "
