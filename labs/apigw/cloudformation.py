@@ -164,20 +164,9 @@ class _Template:
 
     def _resolve_stage_variables(self, arn: str) -> list[str]:
         """Every concrete ARN the stages (and their canaries) turn a stage-variable ARN into."""
-        resolved: list[str] = []
-        contexts: list[dict[str, str]] = []
-        for stage in self.design.stages:
-            contexts.append(dict(stage.variables))
-            if stage.canary is not None:
-                contexts.append(dict(stage.canary.variables))
-        for variables in contexts:
-            missing = [v for v in _STAGE_VAR.findall(arn) if v not in variables]
-            if missing:
-                self.notes.append(f"{arn}: stage variable(s) {', '.join(missing)} not set on every stage; no permission made for it")
-                continue
-            value = _STAGE_VAR.sub(lambda m: variables[m.group(1)], arn)
-            if value not in resolved:
-                resolved.append(value)
+        resolved, missing = self.design.concrete_function_arns(arn)
+        if missing:
+            self.notes.append(f"{arn}: stage variable(s) {', '.join(missing)} not set on every stage; no permission made for it")
         return resolved
 
     def document(self) -> dict[str, Any]:

@@ -312,6 +312,25 @@ class ResolvedApi:
     def authorizer_named(self, name: str) -> ResolvedAuthorizer | None:
         return next((a for a in self.authorizers if a.name == name), None)
 
+    def concrete_function_arns(self, arn: str) -> tuple[list[str], list[str]]:
+        """(every ARN a stage-variable function ARN becomes on the stages and their canaries, the
+        variables missing on some stage); a plain ARN is itself. Lambda permissions need these."""
+        if not _STAGE_VAR.search(arn):
+            return ([arn] if arn else []), []
+        resolved: list[str] = []
+        missing: list[str] = []
+        contexts = [dict(s.variables) for s in self.stages]
+        contexts += [dict(s.canary.variables) for s in self.stages if s.canary is not None]
+        for variables in contexts:
+            absent = [v for v in _STAGE_VAR.findall(arn) if v not in variables]
+            if absent:
+                missing += [v for v in absent if v not in missing]
+                continue
+            value = _STAGE_VAR.sub(lambda m: variables[m.group(1)], arn)
+            if value not in resolved:
+                resolved.append(value)
+        return resolved, missing
+
     def stage_named(self, name: str) -> ResolvedStage | None:
         return next((s for s in self.stages if s.name == name), None)
 

@@ -154,24 +154,11 @@ class _Builder:
 
     def concrete_functions(self, arn: str) -> list[str]:
         """A function ARN, or the ARNs its stage variables resolve to on the design's stages."""
-        if not _STAGE_VAR.search(arn):
-            return [arn] if arn else []
-        out: list[str] = []
-        contexts = []
-        for stage in self.api.stages:
-            contexts.append(dict(stage.variables))
-            if stage.canary is not None:
-                contexts.append(dict(stage.canary.variables))
-        for variables in contexts:
-            missing = [v for v in _STAGE_VAR.findall(arn) if v not in variables]
-            if missing:
-                self.notes.append(f"{arn}: stage variable(s) {', '.join(missing)} not set on every stage; "
-                                  "no Lambda permission is made for that stage")
-                continue
-            value = _STAGE_VAR.sub(lambda m: variables[m.group(1)], arn)
-            if value not in out:
-                out.append(value)
-        return out
+        resolved, missing = self.api.concrete_function_arns(arn)
+        if missing:
+            self.notes.append(f"{arn}: stage variable(s) {', '.join(missing)} not set on every stage; "
+                              "no Lambda permission is made for that stage")
+        return resolved
 
     def permission(self, arn: str, source_tail: Any, key: str, what: str) -> None:
         """Let API Gateway invoke ``arn`` from this API (``source_tail``: after the API id)."""
