@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,7 +32,6 @@ from ..resolved import (
 )
 from .calls import Call, join, ref
 
-_STAGE_VAR = re.compile(r"\$\{stageVariables\.([A-Za-z0-9_]+)\}")
 
 #: Resource kinds that live inside the API: a change to any of them needs a new deployment.
 API_KINDS = frozenset({
