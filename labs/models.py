@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -104,11 +105,16 @@ class LabAttempt(models.Model):
         return frozenset(STEP_IDS) - set(self.steps_saved)
 
     def is_stale(self, token: str, seq: int, *, autosave: bool) -> bool:
-        """True when this edit comes from a page that has already saved a newer one (an autosave
-        overtaken by the learner's own submit, or a retried request). An autosave carrying the
-        same edit number as the last save is a repeat; a submit of it is the learner's intent."""
-        if not token or token != self.save_token:
+        """True when this edit was overtaken: by a newer save from the same page (an autosave behind
+        the learner's own submit, or a retried request), or — for an autosave — by a save from a page
+        opened later (an autosave of the previous step arriving after the next step has saved). An
+        autosave carrying the same edit number as the last save is a repeat; a submit is the learner's
+        intent and always applies. Page tokens start with the time the page was made
+        (``new_page_token``), so they sort in the order the pages were opened."""
+        if not token or not self.save_token:
             return False
+        if token != self.save_token:
+            return autosave and token < self.save_token
         return seq <= self.save_seq if autosave else seq < self.save_seq
 
     def save_design(self, design: Design, step: str, edit: tuple[str, int], analysis, actor, *, chosen: bool = True) -> None:
@@ -144,6 +150,12 @@ class LabAttempt(models.Model):
 
 
 # --- The sandbox gateway: a design deployed on the site, callable like a real API -----------------------
+
+
+def new_page_token() -> str:
+    """A token for one rendered builder page: 16 hex digits of the time it was made, then 8 random
+    ones, so tokens of later pages sort after earlier ones (``LabAttempt.is_stale``)."""
+    return f"{time.time_ns():016x}{secrets.token_hex(4)}"
 
 
 def _sandbox_key() -> str:

@@ -14,7 +14,7 @@ from labs import catalog
 from labs.apigw.model import Design
 from labs.apigw.objectives import evaluate
 from labs.builder import STEP_IDS
-from labs.models import LabAttempt
+from labs.models import LabAttempt, new_page_token
 
 from .labs_support import post_data
 
@@ -272,6 +272,27 @@ def test_a_late_autosave_does_not_overwrite_a_newer_submit(learner_client, cours
     learner_client.post(url, {"name": "from another tab", "api_type": "http", "page": "p2", "seq": "0"})
     attempt.refresh_from_db()
     assert attempt.design["name"] == "from another tab"
+
+
+def test_a_late_autosave_from_the_previous_step_does_not_overwrite_the_next_steps_save(learner_client, course):
+    """The learner taps "Save and continue" while an autosave of the same page is still on its way; the
+    next step's page saves; then that autosave arrives. It must not put the earlier page's fields back."""
+    attempt = start(learner_client, "http-jwt-cors")
+    first, second = new_page_token(), new_page_token()
+    assert first < second
+    learner_client.post(builder(attempt, "api"), {"name": "notes", "api_type": "http", "page": first, "seq": "2"})
+    learner_client.post(reverse("labs:check", args=[attempt.pk, "api"]),
+                        {"name": "notes", "description": "Notes for the app", "api_type": "http",
+                         "page": second, "seq": "1"}, **HX)
+    late = learner_client.post(reverse("labs:check", args=[attempt.pk, "api"]),
+                               {"name": "no", "api_type": "http", "page": first, "seq": "1"}, **HX)
+    assert late.status_code == 200
+    attempt.refresh_from_db()
+    assert attempt.design["name"] == "notes" and attempt.design["description"] == "Notes for the app"
+    # A submit from the older page is the learner's intent, and applies.
+    learner_client.post(builder(attempt, "api"), {"name": "notes-api", "api_type": "http", "page": first, "seq": "3"})
+    attempt.refresh_from_db()
+    assert attempt.design["name"] == "notes-api"
 
 
 def test_every_lab_a_lesson_or_a_rule_points_to_exists(client, course):

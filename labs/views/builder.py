@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,7 +19,7 @@ from .. import catalog, exports
 from ..apigw import diagram, rules
 from ..apigw.model import Design, DesignError
 from ..builder import BLANK_ROUTE_ROWS, MAX_BLANK_ROUTE_ROWS, ROUTES_PER_PAGE, STEP_IDS, STEPS, STEPS_BY_ID, Analysis, BoundStep, field_id, route_of
-from ..models import LabAttempt
+from ..models import LabAttempt, new_page_token
 from .access import get_lab_attempt_for_user
 
 
@@ -81,7 +80,7 @@ def _page(request: HttpRequest, attempt: LabAttempt, step: str, bound: BoundStep
     formset = bound.parts.get("formset")
     pages = _route_pages(design, bound)
     return {
-        "page_token": secrets.token_hex(8), "attempt": attempt, "design": design, "scenario": scenario,
+        "page_token": new_page_token(), "attempt": attempt, "design": design, "scenario": scenario,
         "step": step, "steps": STEPS, "step_index": STEP_IDS.index(step), "bound": bound.parts, "guide": guide,
         "hints": guide.hints[:shown_hints] if guide else (), "hints_next": shown_hints + 1,
         "more_hints": bool(guide and shown_hints < len(guide.hints)),
