@@ -113,7 +113,7 @@ def _choice(options: list[str] | tuple[str, ...], labels: dict[str, str]) -> lis
 
 
 class ApiForm(forms.Form):
-    name = forms.CharField(max_length=TEXT, required=False, help_text="1 to 128 characters.")
+    name = forms.CharField(max_length=TEXT, required=False, help_text="Required. HTTP and WebSocket API names can have up to 128 characters.")
     description = forms.CharField(max_length=LONG, required=False, widget=forms.Textarea(attrs={"rows": 2}))
     version = forms.CharField(max_length=50, required=False, initial="1.0")
     api_type = forms.ChoiceField(
