@@ -308,5 +308,25 @@ SANDBOX_TTL_HOURS = env_int("SANDBOX_TTL_HOURS", 24)
 SANDBOX_MAX_PER_LEARNER = env_int("SANDBOX_MAX_PER_LEARNER", 10)
 SANDBOX_REQUESTS_PER_10S = env_int("SANDBOX_REQUESTS_PER_10S", 200)
 
+# Deploying to a learner's own AWS account (docs/deployer.md, "The web side").
+# AWS_SITE_PRINCIPAL: the ARN (or account id) of the IAM identity this site runs as; the role template
+# trusts it. Empty: the role option explains that an administrator must set it.
+AWS_SITE_PRINCIPAL = env("AWS_SITE_PRINCIPAL")
+# An S3 URL of the role template (downloaded from the site once, uploaded by an administrator): when set,
+# the deploy page offers CloudFormation's quick-create link with the learner's own external ID filled in.
+AWS_ROLE_TEMPLATE_URL = env("AWS_ROLE_TEMPLATE_URL")
+# The value of the gateway-academy:site tag on everything deployed (the role's policy is limited to it).
+AWS_SITE_TAG = env("AWS_SITE_TAG", "gateway-academy")
+# Deploy with this server's own AWS credential chain (a single-user install only: every learner would
+# deploy into the server's account). Off unless an administrator turns it on.
+AWS_DEPLOY_SERVER_CREDENTIALS = env_bool("AWS_DEPLOY_SERVER_CREDENTIALS", False)
+# Point the deployer at moto or LocalStack (development, tests); empty for AWS itself.
+AWS_DEPLOY_ENDPOINT_URL = env("AWS_DEPLOY_ENDPOINT_URL")
+AWS_DEPLOY_REGIONS = env_list("AWS_DEPLOY_REGIONS", "us-east-1,us-east-2,us-west-2,eu-west-1,eu-central-1,"
+                                                    "eu-north-1,ap-southeast-2,ap-northeast-1,ap-south-1,sa-east-1,ca-central-1")
+AWS_DEPLOY_DEFAULT_HOURS = env_int("AWS_DEPLOY_DEFAULT_HOURS", 2)
+AWS_DEPLOY_MAX_HOURS = env_int("AWS_DEPLOY_MAX_HOURS", 12)
+AWS_DEPLOY_MAX_PER_LEARNER = env_int("AWS_DEPLOY_MAX_PER_LEARNER", 3)  # up at once
+
 # The lab scenarios (brief, steps, hints, objectives, reference solution), one YAML file each.
 LAB_SCENARIOS_DIR = Path(env("LAB_SCENARIOS_DIR", str(BASE_DIR / "labs" / "scenarios")))

@@ -233,3 +233,125 @@ class SandboxCall(models.Model):
             if step.get("decision", "")[:3].isdigit() and int(step["decision"][:3]) >= 400:
                 return step["step"]
         return "integration"
+
+
+# --- Deployments to the learner's own AWS account (labs/awsdeploy.py, docs/deployer.md) -------------------
+
+
+def _external_id() -> str:
+    from .apigw.deploy import new_external_id
+
+    return new_external_id()
+
+
+class AwsAccountLink(models.Model):
+    """A learner's AWS account as the site knows it: the role they made from the site's template, and
+    the external ID only they and the site know (the role trusts the site only when a call carries it)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="aws_link")
+    external_id = models.CharField(max_length=64, unique=True, default=_external_id)
+    role_arn = models.CharField(max_length=2048, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"AWS link of {self.user_id}"
+
+
+class AwsDeploymentQuerySet(models.QuerySet):
+    def of_user(self, user) -> AwsDeploymentQuerySet:
+        return self.filter(attempt__user=user)
+
+    def up(self) -> AwsDeploymentQuerySet:
+        """Deployments that may have something in AWS (the reaper's and the per-learner limit's)."""
+        return self.filter(status__in=AwsDeployment.UP)
+
+    def due(self, now) -> AwsDeploymentQuerySet:
+        return self.up().filter(expires_at__lte=now)
+
+    def unclaimed(self, now) -> AwsDeploymentQuerySet:
+        return self.filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+
+
+class AwsDeployment(models.Model):
+    """One deployment of a learner's design to their AWS account: its ``DeploymentRecord`` (every plan,
+    call and response, what exists, the verification) kept in ``record``, saved before and after every
+    call so the progress page and a resume read it from here.
+
+    A run *claims* the row (``claimed_by``/``claimed_until``, taken under ``select_for_update``) instead of
+    holding a row lock for minutes: the record's saves must commit as they happen for the progress page
+    to see them. The claim is renewed on every save; a worker that dies leaves a claim that runs out."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        APPLYING = "applying", "Deploying"
+        DEPLOYED = "deployed", "Deployed"
+        ROLLING_BACK = "rolling_back", "Rolling back"
+        ROLLED_BACK = "rolled_back", "Failed, rolled back"
+        ROLLBACK_INCOMPLETE = "rollback_incomplete", "Rollback incomplete"
+        TEARING_DOWN = "tearing_down", "Tearing down"
+        TORN_DOWN = "torn_down", "Torn down"
+        TEARDOWN_INCOMPLETE = "teardown_incomplete", "Teardown incomplete"
+
+    class Credential(models.TextChoices):
+        ROLE = "role", "the role in my account"
+        PASTED = "pasted", "temporary credentials I paste"
+        SERVER = "server", "the server's own credentials"
+
+    #: statuses in which something may exist in AWS
+    UP = ("applying", "deployed", "rolling_back", "rollback_incomplete", "tearing_down", "teardown_incomplete")
+
+    attempt = models.ForeignKey(LabAttempt, on_delete=models.CASCADE, related_name="aws_deployments")
+    deployment_id = models.CharField(max_length=20, unique=True)
+    region = models.CharField(max_length=32)
+    stage = models.CharField(max_length=128, blank=True)
+    hours = models.FloatField(default=2.0, help_text="How long it stays up before the reaper tears it down.")
+    credential = models.CharField(max_length=10, choices=Credential.choices, default=Credential.ROLE)
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.PLANNED)
+    message = models.TextField(blank=True, help_text="The last outcome, in plain words.")
+    problem = models.TextField(blank=True, help_text="Why the last run asked for did not start, in plain words.")
+    record = models.JSONField(default=dict, help_text="The DeploymentRecord (labs.apigw.deploy.record).")
+    plan = models.JSONField(null=True, blank=True, help_text="The plan the learner was shown, until applied.")
+    job = models.CharField(max_length=12, blank=True, help_text="What the queued task is to do.")
+    # Pasted credentials, sealed with Fernet (a key derived from SECRET_KEY) between the click and the
+    # task, which reads and clears this column in one transaction. Never a task argument.
+    sealed = models.TextField(blank=True)
+    claimed_by = models.CharField(max_length=32, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AwsDeploymentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "expires_at"], name="aws_deployment_due")]
+
+    def __str__(self) -> str:
+        return f"{self.deployment_id} ({self.status})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("labs:aws_progress", args=[self.attempt_id, self.pk])
+
+    @property
+    def is_up(self) -> bool:
+        return self.status in self.UP
+
+    @property
+    def claimed(self) -> bool:
+        return bool(self.claimed_by) and self.claimed_until is not None and self.claimed_until > timezone.now()
+
+    @property
+    def running(self) -> bool:
+        """A task has it, or will soon (``job`` is queued)."""
+        return bool(self.job) or self.claimed
+
+    @property
+    def interrupted(self) -> bool:
+        """Stopped in the middle of a run, and nobody is running it now: it can be resumed."""
+        return self.status in ("applying", "rolling_back", "tearing_down") and not self.claimed
+
+    @property
+    def expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()

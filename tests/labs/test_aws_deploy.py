@@ -1,0 +1,167 @@
+"""Deploying a lab design to the learner's AWS account from the web (issue 11): plain POSTs with the
+test client, the immediate task backend, moto as a server over HTTP behind the fault-injecting proxy."""
+
+from __future__ import annotations
+
+import html
+import json
+
+from django.urls import reverse
+
+from courseware.models import LearningEvent
+from labs.models import AwsAccountLink, AwsDeployment
+
+from ..apigw.test_deploy_moto import account_is_empty
+from .aws_support import (  # noqa: F401 — fixtures
+    REGION,
+    apply,
+    aws,
+    moto,
+    plan,
+    progress,
+    ready,
+    site_aws,
+    teardown,
+)
+
+
+def test_deploy_page_offers_the_role_template_with_the_learners_own_external_id(learner_client, ready):
+    page = learner_client.get(reverse("labs:aws", args=[ready.pk])).content.decode()
+    link = AwsAccountLink.objects.get(user=ready.user)
+    assert link.external_id in page and "AWS::IAM::Role" in page and "sts:ExternalId" in html.unescape(page)
+    assert 'for="id_region"' in page and 'for="id_hours"' in page
+    download = learner_client.get(reverse("labs:aws_role_template", args=[ready.pk]))
+    assert download["Content-Disposition"].startswith("attachment")
+    template = json.loads(download.content)
+    assert template["Parameters"]["ExternalId"]["Default"] == link.external_id
+
+
+def test_without_a_site_principal_the_role_option_says_an_administrator_must_set_it(learner_client, ready, settings):
+    settings.AWS_SITE_PRINCIPAL = ""
+    page = learner_client.get(reverse("labs:aws", args=[ready.pk])).content.decode()
+    assert "AWS_SITE_PRINCIPAL" in page and "AWS::IAM::Role" not in page
+    assert learner_client.get(reverse("labs:aws_role_template", args=[ready.pk])).status_code == 404
+
+
+def test_a_quick_create_link_carries_the_external_id_when_the_template_is_hosted(learner_client, ready, settings):
+    settings.AWS_ROLE_TEMPLATE_URL = "https://example-bucket.s3.amazonaws.com/gateway-academy-role.json"
+    page = html.unescape(learner_client.get(reverse("labs:aws", args=[ready.pk])).content.decode())
+    link = AwsAccountLink.objects.get(user=ready.user)
+    assert "cloudformation/home?region=us-east-1#/stacks/create/review?" in page
+    assert f"param_ExternalId={link.external_id}" in page
+
+
+def test_deploy_verify_and_teardown_from_the_web(learner_client, ready, site_aws):
+    row = plan(learner_client, ready)
+    page = learner_client.get(reverse("labs:aws_plan_page", args=[ready.pk, row.pk])).content.decode()
+    assert "apigateway.create_rest_api" in page and "sts.get_caller_identity" in page
+    assert "What it may cost" in page and "2 hours" in page and "Teardown is one click" in page
+
+    response = apply(learner_client, row)
+    assert response.status_code == 302 and response["Location"] == row.get_absolute_url()
+    row.refresh_from_db()
+    assert row.status == "deployed" and row.expires_at is not None and not row.running
+    page = progress(learner_client, row)
+    assert page.count('data-testid="call"') >= 17 and "apigateway.create_rest_api" in page and "→ id=" in page
+    assert "17 of 17 steps" in page
+    api = row.record["ids"]["api"]
+    assert f"https://{api}.execute-api.us-east-1.amazonaws.com/prod" in page
+    assert f"https://console.aws.amazon.com/apigateway/main/apis/{api}/resources?api={api}&amp;region=us-east-1" in page
+    assert "What AWS reports, checked against your design" in page and "failed:" not in page
+    assert "confirmed by AWS" in page and "not checkable" in page and "AWS differs" not in page
+    assume = [r for r in site_aws.proxy.state.requests if "Action=AssumeRole" in r["body"]]
+    assert assume and AwsAccountLink.objects.get(user=ready.user).external_id in assume[0]["body"]
+    event = LearningEvent.objects.get(verb="deployed", object_type="deployment")
+    assert event.object_id == f"{ready.scenario}:{row.deployment_id}" and event.result["target"] == "aws"
+
+    assert teardown(learner_client, row).status_code == 302
+    row.refresh_from_db()
+    assert row.status == "torn_down", row.message
+    page = progress(learner_client, row)
+    assert 'data-testid="nothing-left"' in page and "Tear down" not in page
+    account_is_empty(site_aws, type("R", (), {"deployment_id": row.deployment_id})())
+    assert LearningEvent.objects.filter(verb="torn-down", object_id=event.object_id).count() == 1
+
+
+def test_a_second_plan_is_the_diff_against_what_is_deployed(learner_client, ready):
+    row = plan(learner_client, ready)
+    apply(learner_client, row)
+    again = plan(learner_client, ready)
+    assert again.pk == row.pk
+    page = learner_client.get(reverse("labs:aws_plan_page", args=[ready.pk, row.pk])).content.decode()
+    assert "Nothing to change" in page and "A change to what you already have deployed" in page
+
+
+def test_a_failure_mid_apply_is_told_in_plain_words_and_rolled_back(learner_client, ready, site_aws):
+    row = plan(learner_client, ready)
+    site_aws.proxy.fail_nth(6)  # AccessDenied on the sixth call that changes something (after AssumeRole)
+    apply(learner_client, row)
+    row.refresh_from_db()
+    assert row.status == "rolled_back"
+    page = html.unescape(progress(learner_client, row))
+    assert "AWS refused the call" in page and "was rolled back" in page and "Nothing is left in the account." in page
+    assert "rollback" in page and "Traceback" not in page
+    account_is_empty(site_aws, type("R", (), {"deployment_id": row.deployment_id})())
+    assert not LearningEvent.objects.filter(verb="deployed").exists()
+
+
+def test_the_role_that_cannot_be_assumed_is_a_clear_message(learner_client, ready, site_aws):
+    row = plan(learner_client, ready)
+    site_aws.proxy.fail_nth(1, code="AccessDenied", message="User is not authorized to perform: sts:AssumeRole")
+    apply(learner_client, row)
+    row.refresh_from_db()
+    assert row.status == "planned" and "could not assume your role" in row.problem
+    assert "could not assume your role" in progress(learner_client, row)
+
+
+def test_other_learners_get_404_everywhere(learner_client, learner2_client, ready):
+    row = plan(learner_client, ready)
+    gets = [reverse("labs:aws", args=[ready.pk]), reverse("labs:aws_role_template", args=[ready.pk]),
+            reverse("labs:aws_plan_page", args=[ready.pk, row.pk]), reverse("labs:aws_progress", args=[ready.pk, row.pk])]
+    posts = [reverse("labs:aws_role", args=[ready.pk]), reverse("labs:aws_plan", args=[ready.pk]),
+             reverse("labs:aws_apply", args=[ready.pk, row.pk]), reverse("labs:aws_teardown", args=[ready.pk, row.pk]),
+             reverse("labs:aws_resume", args=[ready.pk, row.pk])]
+    for url in gets:
+        assert learner2_client.get(url).status_code == 404, url
+    for url in posts:
+        assert learner2_client.post(url, {"region": REGION}).status_code == 404, url
+    assert AwsDeployment.objects.get(pk=row.pk).job == ""
+    assert learner_client.get(reverse("labs:aws_list")).status_code == 200
+    assert row.deployment_id not in learner2_client.get(reverse("labs:aws_list")).content.decode()
+
+
+def test_anonymous_is_sent_to_log_in(client, learner_client, ready):
+    row = plan(learner_client, ready)
+    for url in (reverse("labs:aws", args=[ready.pk]), reverse("labs:aws_progress", args=[ready.pk, row.pk]),
+                reverse("labs:aws_list")):
+        assert client.get(url).status_code == 302
+
+
+def test_bad_input_is_a_message_never_a_500(learner_client, ready):
+    url = reverse("labs:aws_plan", args=[ready.pk])
+    for data in ({"region": "mars-1", "hours": "2.0", "credential": "role"},
+                 {"region": REGION, "hours": "99", "credential": "role"},
+                 {"region": REGION, "hours": "2.0", "credential": "server"}, {}):
+        response = learner_client.post(url, data, follow=True)
+        assert response.status_code == 200 and "Choose a Region" in response.content.decode()
+    response = learner_client.post(reverse("labs:aws_role", args=[ready.pk]), {"role_arn": "not an arn"}, follow=True)
+    assert "not an IAM role ARN" in response.content.decode()
+    assert learner_client.get(reverse("labs:aws_role", args=[ready.pk])).status_code == 405
+    row = plan(learner_client, ready, credential="pasted")
+    response = apply(learner_client, row, credentials="hello")
+    assert response.status_code == 302
+    page = learner_client.get(response["Location"]).content.decode()
+    assert "not AWS credentials" in page or "Paste temporary credentials" in page
+    response = teardown(learner_client, row)
+    assert learner_client.get(response["Location"]).status_code == 200
+
+
+def test_a_design_with_errors_is_not_planned(learner_client, course, site_aws):
+    from ..test_labs import start
+
+    attempt = start(learner_client, "rest-order-service")
+    attempt.design = {**attempt.design, "routes": [{"method": "GET", "path": "no-slash"}]}
+    attempt.save()
+    response = learner_client.post(reverse("labs:aws_plan", args=[attempt.pk]),
+                                   {"region": REGION, "hours": "2.0", "credential": "role"}, follow=True)
+    assert "Fix the rule errors" in response.content.decode() and not attempt.aws_deployments.exists()
