@@ -20,7 +20,7 @@ from django import forms as django_forms
 from . import forms
 from .apigw import rules
 from .apigw.model import Design
-from .apigw.objectives import ObjectiveResult, evaluate
+from .apigw.objectives import ObjectiveResult, SandboxView, evaluate
 from .apigw.resolved import ResolvedApi, resolve
 from .apigw.rules import Finding
 from .apigw.scenarios import STEP_IDS as SCENARIO_STEP_IDS, Scenario
@@ -283,6 +283,9 @@ class Analysis:
     scenario: Scenario | None
     #: steps the learner has not saved yet: their findings wait, their defaults meet no objective
     untouched: frozenset[str] = frozenset()
+    #: the learner's sandbox and execution log, for objectives over deployments and traffic (read only);
+    #: None for a lab whose objectives are all about the design, or before anything is deployed
+    sandbox: SandboxView | None = None
 
     @cached_property
     def resolved(self) -> ResolvedApi:
@@ -297,7 +300,7 @@ class Analysis:
         if self.scenario is None:
             return []
         return evaluate(self.design, self.scenario.objectives, resolved=self.resolved, findings=self.findings,
-                        untouched_steps=self.untouched)
+                        untouched_steps=self.untouched, sandbox=self.sandbox)
 
     @cached_property
     def findings_by_step(self) -> dict[str, list[Finding]]:

@@ -10,7 +10,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
 from courseware.models import LearningEvent
-from labs import catalog
+from labs import catalog, troubleshooting
 from labs.apigw.model import Design
 from labs.apigw.objectives import evaluate
 from labs.builder import STEP_IDS
@@ -20,13 +20,21 @@ from .labs_support import post_data
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 HX = {"HTTP_HX_REQUEST": "true"}
-SCENARIOS = ["rest-order-service", "http-jwt-cors", "websocket-chat", "dynamodb-direct", "private-api", "canary-release"]
+SCENARIOS = ["rest-order-service", "http-jwt-cors", "websocket-chat", "dynamodb-direct", "private-api", "canary-release",
+             "troubleshoot-not-redeployed", "troubleshoot-stage-variable", "troubleshoot-locked-out",
+             "troubleshoot-mapping-template"]
 
 
 def start(client, slug: str) -> LabAttempt:
     response = client.post(reverse("labs:start", args=[slug]))
     assert response.status_code == 302
     return LabAttempt.objects.get(scenario=slug)
+
+
+def console_fields(call) -> dict[str, str]:
+    """A scenario's sandbox call as the try-it console's form fields."""
+    return {"stage": call.stage, "method": call.method, "path": call.path, "query": call.query, "body": call.body,
+            "headers": "\n".join(f"{k}: {v}" for k, v in call.headers.items()), "identity": call.identity}
 
 
 def builder(attempt: LabAttempt, step: str) -> str:
@@ -61,9 +69,19 @@ def test_a_whole_lab_by_plain_posts_meets_every_objective(learner_client, learne
         # Each step's form is filled from the solution as it stands after the earlier steps.
         response = learner_client.post(builder(attempt, step), post_data(step, solution))
         assert response.status_code == 302, response.content.decode()[-2000:]
+    scenario = catalog.scenarios()[slug]
+    if scenario.needs_sandbox:  # objectives over what is deployed: deploy, call as the lab asks, check
+        attempt.refresh_from_db()
+        assert attempt.completed_at is None  # the design alone completes nothing
+        assert learner_client.post(reverse("labs:sandbox_deploy", args=[attempt.pk])).status_code == 302
+        for call in scenario.sandbox.calls if scenario.sandbox else ():
+            learner_client.post(reverse("labs:sandbox_send", args=[attempt.pk]), console_fields(call))
+        response = learner_client.post(builder(attempt, "stages"), {"check_objectives": "1"})
+        assert response.status_code == 302
     attempt.refresh_from_db()
     design = Design.from_dict(attempt.design)
-    results = evaluate(design, catalog.scenarios()[slug].objectives)
+    view = troubleshooting.sandbox_view(attempt) if scenario.needs_sandbox else None
+    results = evaluate(design, scenario.objectives, sandbox=view)
     assert all(r.met for r in results), [(r.id, r.hint) for r in results if not r.met]
     assert attempt.completed_at is not None
     assert LearningEvent.objects.filter(actor=learner, verb="completed", object_type="lab", object_id=slug).exists()

@@ -133,6 +133,44 @@ def _all_of(choices: Iterable[str]) -> Param:
     return check
 
 
+def _whole(low: int, high: int) -> Param:
+    def check(name: str, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ObjectiveError(f"'{name}' must be a whole number from {low} to {high}")
+        return value
+
+    return check
+
+
+def _rate(name: str, value: Any) -> float:
+    number = _number(name, value)
+    if not 0 < number <= 10_000:
+        raise ObjectiveError(f"'{name}' must be a number of requests per second above 0 (at most 10000)")
+    return number
+
+
+def _pairs(name: str, value: Any) -> dict[str, str]:
+    if not isinstance(value, Mapping) or not all(isinstance(k, str) and k and isinstance(v, str) for k, v in value.items()):
+        raise ObjectiveError(f"'{name}' must be a mapping of names to text values")
+    return dict(value)
+
+
+def _any_text(name: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise ObjectiveError(f"'{name}' must be text")
+    return value
+
+
+def _design_objective(name: str, value: Any) -> Objective:
+    """A nested design-only objective (its own check and parameters), read against a deployment's snapshot."""
+    if not isinstance(value, Mapping):
+        raise ObjectiveError(f"'{name}' must be a mapping with a check and its parameters")
+    nested = load_objective({"id": name, "text": name, **value}, name)
+    if CHECKS[nested.check].needs_sandbox:
+        raise ObjectiveError(f"'{name}' must be a check on the design, not {nested.check!r}")
+    return nested
+
+
 def _rule_ids(name: str, value: Any) -> list[str]:
     return _all_of(RULES_BY_ID)(name, value)
 
@@ -151,6 +189,8 @@ class _Ctx:
     given_findings: list[Finding] | None = None
     #: builder steps the learner has not saved yet: what they hold was not chosen by the learner
     untouched: frozenset[str] = frozenset()
+    #: the learner's sandbox (deployments, stages, execution log), for the checks over what is deployed
+    sandbox: SandboxView | None = None
 
     @cached_property
     def findings(self) -> list[Finding]:
@@ -442,12 +482,196 @@ def _check_usage_plan(ctx: _Ctx, p: Mapping[str, Any]) -> Outcome:
     return False, "A usage plan exists, but it lacks " + ", ".join(what for what, key in wanted if p.get(key)) + "."
 
 
+# --------------------------------------------------------------------------------------------------
+# Checks over the learner's sandbox: what a stage serves, what a replayed request answers, what the
+# execution log saw. They read a copy of the stored sandbox and never store anything back.
+# --------------------------------------------------------------------------------------------------
+
+#: The steps of a request's trace, in API Gateway's order (the gateway's handlers write them).
+TRACE_STEPS = ("stage", "request", "endpoint", "policy", "route", "cors-preflight", "authorization", "api-key",
+               "throttling", "validation", "cache", "integration-request", "template", "integration",
+               "integration-response", "method-response", "cors")
+MAX_REPLAYS = 1000
+
+
+@dataclass(frozen=True)
+class ObservedCall:
+    """One request in the execution log, as the traffic checks read it."""
+
+    stage: str
+    method: str
+    path: str
+    status: int
+    arm: str = "base"
+    deployment_id: str = ""
+    step: str = "integration"  # the step that decided the answer
+    body: str = ""
+
+
+@dataclass(frozen=True)
+class SandboxView:
+    """The learner's sandbox as stored (``Sandbox.to_dict()``) and its execution log, newest call first."""
+
+    state: Mapping[str, Any]
+    calls: Sequence[ObservedCall] = ()
+
+    def copy(self):
+        """A fresh ``Sandbox`` from the stored state: a replay changes this copy only."""
+        from .gateway import Sandbox
+
+        return Sandbox.from_dict(self.state)
+
+    def stage(self, name: str) -> Mapping[str, Any] | None:
+        return next((s for s in self.state.get("stages", []) if s.get("name") == name), None)
+
+    def deployment_ids(self, name: str) -> set[str]:
+        """The deployments a stage serves now (its own and its canary's): calls since it was last deployed."""
+        stage = self.stage(name) or {}
+        ids = {stage.get("deployment_id", "")}
+        if stage.get("canary"):
+            ids.add(stage["canary"].get("deployment_id", ""))
+        return ids - {""}
+
+
+_UNDEPLOYED = "Nothing is deployed in your sandbox yet: open the sandbox and deploy the design, then try it."
+
+
+def deciding_step(trace: Sequence[Any]) -> tuple[str, str]:
+    """(step, detail) that decided an answer: the last step that refused it, else the integration."""
+    for step in reversed(trace):
+        decision = step.decision if hasattr(step, "decision") else step.get("decision", "")
+        if decision[:3].isdigit() and int(decision[:3]) >= 400:
+            return (step.step, step.detail) if hasattr(step, "step") else (step["step"], step.get("detail", ""))
+    return "integration", ""
+
+
+def _stage_missing(ctx: _Ctx, name: str) -> Outcome | None:
+    if ctx.sandbox is None or not ctx.sandbox.state.get("stages"):
+        return False, _UNDEPLOYED
+    if ctx.sandbox.stage(name) is None:
+        deployed = ", ".join(s.get("name", "") for s in ctx.sandbox.state.get("stages", []))
+        return False, f"Your sandbox has no stage {name!r} (it has {deployed}): add it in the Stages step and deploy."
+    return None
+
+
+def _check_deployed(ctx: _Ctx, p: Mapping[str, Any]) -> Outcome:
+    missing = _stage_missing(ctx, p["stage"])
+    if missing:
+        return missing
+    sb = ctx.sandbox.copy()
+    dep = sb.deployments.get(sb.stages[p["stage"]].deployment_id)
+    if dep is None:
+        return False, f"Stage {p['stage']!r} points at a deployment the sandbox no longer keeps: deploy again."
+    if p.get("current") and dict(dep.design) != ctx.source.to_dict():
+        return False, (f"Stage {p['stage']!r} still serves deployment {dep.id}, made before your latest changes: "
+                       "saving the design changed nothing the callers see. Deploy it from the sandbox page. "
+                       + misconception_hint("rest-changes-live-on-save"))
+    nested = p.get("expect")
+    if nested is not None:
+        snapshot = _Ctx(dep.api, Design.from_dict(dep.design))
+        met, hint = CHECKS[nested.check].run(snapshot, nested.params)
+        if not met:
+            return False, (f"In deployment {dep.id}, which stage {p['stage']!r} serves: {hint} "
+                           "A fix in the design is live only once it is deployed.")
+    return _MET
+
+
+def _replay_request(sb, p: Mapping[str, Any], index: int, start: float):
+    from .gateway import Request
+
+    headers = dict(p.get("headers", {}))
+    if p.get("body") and not any(k.lower() == "content-type" for k in headers):
+        headers["Content-Type"] = "application/json"
+    extra = {"source_ip": p["source_ip"]} if "source_ip" in p else {}
+    rate = p.get("rate") or 20.0
+    return Request(p["method"], p["path"], stage=p["stage"], headers=headers, query=p.get("query", ""),
+                   body=p.get("body", ""), source_vpce=p.get("source_vpce", ""), identity=p.get("identity", ""),
+                   at_ms=start + index * 1000.0 / rate, seed=index + 1, **extra)
+
+
+def _replay_problem(response, p: Mapping[str, Any]) -> str:
+    """What about one replayed answer misses the objective (empty: nothing)."""
+    step, detail = deciding_step(response.trace)
+    said = f"it answered {response.status}, decided by the {step} step" + (f" ({detail})" if detail else "")
+    if "status" in p and response.status != p["status"]:
+        return f"{said}, not {p['status']}."
+    if "decided_by" in p and step != p["decided_by"]:
+        return f"{said}, not by the {p['decided_by']} step."
+    missing = [t for t in p.get("body_contains", []) if t not in response.body]
+    if missing:
+        return f"its body ({response.body[:200]}) does not contain {', '.join(missing)}."
+    present = [t for t in p.get("body_lacks", []) if t in response.body]
+    if present:
+        return f"its body still contains {', '.join(present)}."
+    return ""
+
+
+def _check_replay(ctx: _Ctx, p: Mapping[str, Any]) -> Outcome:
+    missing = _stage_missing(ctx, p["stage"])
+    if missing:
+        return missing
+    sb = ctx.sandbox.copy()
+    start = sb.now_ms
+    responses = [sb.invoke(_replay_request(sb, p, i, start)) for i in range(p.get("count", 1))]
+    what = f"{p['method']} {p['path']} on stage {p['stage']}"
+    for r in responses:
+        problem = _replay_problem(r, p)
+        if problem:
+            return False, f"Replayed on a copy of your sandbox, {what}: {problem}"
+    canary = [r for r in responses if r.arm == "canary"]
+    if "canary_share_between" in p:
+        low, high = p["canary_share_between"]
+        share = 100.0 * len(canary) / len(responses)
+        if not low <= share <= high:
+            return False, (f"Of {len(responses)} requests {what} replayed on a copy of your sandbox, {len(canary)} "
+                           f"({share:.0f} %) went to the canary, not {low:g}-{high:g} %. Is the canary deployed on "
+                           "the stage with the share the brief asks for?")
+    for r in canary:
+        missing_text = [t for t in p.get("canary_body_contains", []) if t not in r.body]
+        if missing_text:
+            return False, (f"The canary answered {what} with {r.body[:200]}, without {', '.join(missing_text)}: it "
+                           "serves the old version. Do its stage variable overrides point at the new one, and is "
+                           "that deployed?")
+    return _MET
+
+
+def _check_traffic(ctx: _Ctx, p: Mapping[str, Any]) -> Outcome:
+    missing = _stage_missing(ctx, p["stage"])
+    if missing:
+        return missing
+    serving = ctx.sandbox.deployment_ids(p["stage"])
+    seen = [c for c in ctx.sandbox.calls if c.stage == p["stage"] and c.deployment_id in serving
+            and ("method" in p and c.method == p["method"] or "method" not in p)
+            and ("path" in p and _norm_path(c.path) == _norm_path(p["path"]) or "path" not in p)]
+    counted = [c for c in seen if ("status" not in p or c.status == p["status"])
+               and all(t in c.body for t in p.get("body_contains", []))]
+    want = p.get("min_calls", 1)
+    what = " ".join(x for x in (p.get("method", ""), p.get("path", "")) if x) or "calls"
+    answered = f" answering {p['status']}" if "status" in p else ""
+    if p.get("body_contains"):
+        answered += f" with {', '.join(p['body_contains'])} in the body"
+    if len(counted) < want:
+        others = f" ({len(seen) - len(counted)} others answered differently)" if len(seen) > len(counted) else ""
+        return False, (f"Since stage {p['stage']!r} was last deployed, the execution log shows {len(counted)} "
+                       f"{what}{answered} on it{others}; this objective needs at least {want}. Call the stage from "
+                       "the sandbox's console or its invoke URL.")
+    if "canary_share_between" in p:
+        low, high = p["canary_share_between"]
+        share = 100.0 * sum(c.arm == "canary" for c in counted) / len(counted)
+        if not low <= share <= high:
+            return False, (f"Of the {len(counted)} calls seen on stage {p['stage']!r} since its last deployment, "
+                           f"{share:.0f} % went to the canary, not {low:g}-{high:g} %.")
+    return _MET
+
+
 @dataclass(frozen=True)
 class CheckSpec:
     run: Callable[[_Ctx, Mapping[str, Any]], Outcome]
     params: Mapping[str, Param]
     required: frozenset[str] = frozenset()
     one_of: tuple[frozenset[str], ...] = ()  # groups of which exactly one parameter must be given
+    #: reads the learner's sandbox (what is deployed, what the execution log saw), not only the design
+    needs_sandbox: bool = False
 
 
 CHECKS: dict[str, CheckSpec] = {
@@ -508,7 +732,53 @@ CHECKS: dict[str, CheckSpec] = {
         _check_integration_kinds, {"include": _all_of(INTEGRATION_KINDS), "exclude": _all_of(INTEGRATION_KINDS)}
     ),
     "usage_plan": CheckSpec(_check_usage_plan, {"stage": _text, "throttled": _flag, "quota": _flag, "has_keys": _flag}),
+    # --- over the sandbox: what is deployed and what the gateway answers (read only) ---------------
+    "deployed": CheckSpec(_check_deployed, {"stage": _text, "current": _flag, "expect": _design_objective},
+                          frozenset({"stage"}), needs_sandbox=True),
+    "replay": CheckSpec(
+        _check_replay,
+        {
+            "stage": _text,
+            "method": _one_of(("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")),
+            "path": _text,
+            "query": _any_text,
+            "headers": _pairs,
+            "body": _any_text,
+            "identity": _text,
+            "source_ip": _text,
+            "source_vpce": _text,
+            "count": _whole(1, MAX_REPLAYS),
+            "rate": _rate,
+            "status": _whole(100, 599),
+            "body_contains": _texts,
+            "body_lacks": _texts,
+            "decided_by": _one_of(TRACE_STEPS),
+            "canary_share_between": _range,
+            "canary_body_contains": _texts,
+        },
+        frozenset({"stage", "method", "path"}),
+        needs_sandbox=True,
+    ),
+    "traffic": CheckSpec(
+        _check_traffic,
+        {
+            "stage": _text,
+            "method": _one_of(("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")),
+            "path": _text,
+            "status": _whole(100, 599),
+            "body_contains": _texts,
+            "min_calls": _whole(1, 50),
+            "canary_share_between": _range,
+        },
+        frozenset({"stage"}),
+        needs_sandbox=True,
+    ),
 }
+
+
+def needs_sandbox(objectives: Iterable[Objective]) -> bool:
+    """Whether any of these objectives reads the learner's sandbox (so the caller should pass it)."""
+    return any(CHECKS[o.check].needs_sandbox for o in objectives)
 
 _COMMON = frozenset({"id", "text", "check", "hint", "misconception"})
 
@@ -568,18 +838,21 @@ def load_objectives(raw: Any, where: str = "objectives") -> list[Objective]:
 
 def evaluate(design: Design | Mapping[str, Any], objectives: Iterable[Objective | Mapping[str, Any]], *,
              resolved: ResolvedApi | None = None, findings: list[Finding] | None = None,
-             untouched_steps: Iterable[str] = ()) -> list[ObjectiveResult]:
+             untouched_steps: Iterable[str] = (), sandbox: SandboxView | None = None) -> list[ObjectiveResult]:
     """Whether the design meets each objective, with a hint for each one it misses.
 
     The checks read the resolved API; rule-based checks read the findings. A caller that already
     has either (the builder, once per request) passes them in, so nothing is computed twice.
     ``untouched_steps`` names builder steps the learner has not saved: a default there (the API
-    type a new design starts with) meets no objective.
+    type a new design starts with) meets no objective. ``sandbox`` is the learner's sandbox as stored,
+    with its execution log: the checks over deployments and traffic read a copy of it (nothing is stored
+    back); without it they are not met and say to deploy.
     """
     if not isinstance(design, Design):
         design = Design.from_dict(design)
     loaded = load_objectives(list(objectives))
-    ctx = _Ctx(resolved if resolved is not None else resolve(design), design, findings, frozenset(untouched_steps))
+    ctx = _Ctx(resolved if resolved is not None else resolve(design), design, findings, frozenset(untouched_steps),
+               sandbox)
     results = []
     for o in loaded:
         met, hint = CHECKS[o.check].run(ctx, o.params)

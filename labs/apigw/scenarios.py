@@ -17,23 +17,43 @@ A scenario file (see ``docs`` in the report / the files themselves)::
         hints: {nudge: ..., rule: ..., answer: ...}   # revealed in that order
     objectives: [...]                     # the objective language (objectives.py)
     reference_solution: {...}             # a design dict (model.Design.from_dict)
+    starting_design: {...}                # optional: the learner's design at the start (default: empty)
+    sandbox:                              # optional (a troubleshooting lab): the sandbox it starts with
+      deployments:                        # deployed in order, each to every stage of its design
+        - design: starting_design         # the word starting_design, or a design dict
+          description: what prod serves   # optional
+      calls:                              # then sent through the gateway: the execution log's first rows
+        - {stage: prod, method: GET, path: /prices, headers: {...}, body: "", query: "",
+           identity: "", source_ip: "", sample_token: false}
 
 Loading checks everything a broken file could get wrong, including that the reference solution passes
-every error rule and meets every objective, and reports the file and the field.
+every error rule and meets every objective, and reports the file and the field. Objectives over the
+sandbox are checked by running the lab: the broken start (its deployments and calls) must miss at least
+one, and the reference solution deployed on top of it, with the same calls made again, must meet all.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from .model import API_TYPES, Design, DesignError
-from .objectives import Objective, ObjectiveError, evaluate, load_objectives
+from .objectives import (
+    CHECKS,
+    ObservedCall,
+    Objective,
+    ObjectiveError,
+    SandboxView,
+    deciding_step,
+    evaluate,
+    load_objectives,
+    needs_sandbox,
+)
 from .references import LESSON_SLUGS
 from .rules import validate
 
@@ -41,7 +61,9 @@ STEP_IDS = ("api", "endpoint", "routes", "integrations", "security", "stages")
 HINT_LEVELS = ("nudge", "rule", "answer")
 _SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 _REQUIRED = ("slug", "title", "api_type", "brief", "lessons", "steps", "objectives", "reference_solution")
-_OPTIONAL = ("minutes", "summary", "order")
+_OPTIONAL = ("minutes", "summary", "order", "starting_design", "sandbox")
+_CALL_KEYS = ("stage", "method", "path", "query", "headers", "body", "identity", "source_ip", "sample_token")
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 _STEP_KEYS = ("id", "title", "guidance", "hints")
 
 
@@ -64,6 +86,61 @@ class Step:
 
 
 @dataclass(frozen=True)
+class SetupCall:
+    """A request a troubleshooting lab's sandbox has already answered when the learner arrives."""
+
+    stage: str
+    method: str
+    path: str
+    query: str = ""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: str = ""
+    identity: str = ""
+    source_ip: str = ""
+    sample_token: bool = False
+
+    def request(self, sandbox):
+        """The gateway request (a sample token minted now, when asked for)."""
+        from .gateway import Request
+
+        headers = dict(self.headers)
+        if self.sample_token:
+            headers["Authorization"] = sandbox.sample_token(stage=self.stage)
+        if self.body and not any(k.lower() == "content-type" for k in headers):
+            headers["Content-Type"] = "application/json"
+        extra = {"source_ip": self.source_ip} if self.source_ip else {}
+        return Request(self.method, self.path, stage=self.stage, headers=headers, query=self.query, body=self.body,
+                       identity=self.identity, **extra)
+
+
+@dataclass(frozen=True)
+class SandboxSetup:
+    """The broken sandbox a troubleshooting lab starts from: deployments made in order, then calls."""
+
+    deployments: tuple[tuple[Design, str], ...]
+    calls: tuple[SetupCall, ...]
+
+    def build(self, sandbox) -> list[tuple[Any, Any]]:
+        """Deploy and call on ``sandbox`` (a ``gateway.Sandbox``); returns (request, response) per call."""
+        for design, description in self.deployments:
+            sandbox.deploy(design, description=description)
+        return self.replay(sandbox)
+
+    def replay(self, sandbox) -> list[tuple[Any, Any]]:
+        out = []
+        for call in self.calls:
+            request = call.request(sandbox)
+            out.append((request, sandbox.invoke(request)))
+        return out
+
+
+def observed(exchanges: list[tuple[Any, Any]]) -> list[ObservedCall]:
+    """(request, response) pairs as the execution log's calls, newest first."""
+    return [ObservedCall(q.stage, q.method, q.path, r.status, r.arm, r.deployment_id, deciding_step(r.trace)[0], r.body)
+            for q, r in reversed(exchanges)]
+
+
+@dataclass(frozen=True)
 class Scenario:
     slug: str
     title: str
@@ -77,9 +154,24 @@ class Scenario:
     minutes: int | None = None
     summary: str = ""
     order: int = 1000
+    starting_design: Design | None = None
+    sandbox: SandboxSetup | None = None
 
     def step(self, step_id: str) -> Step:
         return next(s for s in self.steps if s.id == step_id)
+
+    @property
+    def troubleshooting(self) -> bool:
+        """The learner starts from a broken deployment and diagnoses it from the execution log."""
+        return self.sandbox is not None
+
+    @property
+    def needs_sandbox(self) -> bool:
+        """Some objective reads the learner's sandbox (deployments, replays, the execution log)."""
+        return needs_sandbox(self.objectives)
+
+    def initial_design(self) -> Design:
+        return Design.from_dict(self.starting_design.to_dict()) if self.starting_design else Design(api_type=self.api_type)
 
 
 def _text(data: Mapping[str, Any], key: str, where: str) -> str:
@@ -129,6 +221,94 @@ def _lessons(raw: Any, where: str) -> tuple[str, ...]:
     return tuple(raw)
 
 
+def _design(raw: Any, where: str, api_type: str) -> Design:
+    """A design the lab deploys or hands to the learner: it must read, be of the lab's API type and pass
+    every error rule (API Gateway would refuse to deploy it otherwise)."""
+    try:
+        design = Design.from_dict(raw)
+    except DesignError as exc:
+        raise ScenarioError(f"{where}: {exc}") from None
+    if design.api_type != api_type:
+        raise ScenarioError(f"{where}: a {design.api_type} design in a {api_type} lab")
+    errors = [f for f in validate(design) if f.severity == "error"]
+    if errors:
+        listed = "; ".join(f"{f.rule_id} at {f.location}: {f.message}" for f in errors)
+        raise ScenarioError(f"{where}: fails rule(s): {listed}")
+    return design
+
+
+def _call(raw: Any, where: str) -> SetupCall:
+    if not isinstance(raw, Mapping):
+        raise ScenarioError(f"{where}: must be a mapping with stage, method and path")
+    _unknown(raw, _CALL_KEYS, where)
+    for key in ("stage", "method", "path"):
+        _text(raw, key, where)
+    if raw["method"] not in _METHODS:
+        raise ScenarioError(f"{where}.method: must be one of {', '.join(_METHODS)}")
+    for key in ("query", "body", "identity", "source_ip"):
+        if not isinstance(raw.get(key, ""), str):
+            raise ScenarioError(f"{where}.{key}: must be text")
+    headers = raw.get("headers", {})
+    if not isinstance(headers, Mapping) or not all(isinstance(k, str) and isinstance(v, str) for k, v in headers.items()):
+        raise ScenarioError(f"{where}.headers: must map header names to text")
+    if not isinstance(raw.get("sample_token", False), bool):
+        raise ScenarioError(f"{where}.sample_token: must be true or false")
+    return SetupCall(raw["stage"], raw["method"], raw["path"], raw.get("query", ""), dict(headers), raw.get("body", ""),
+                     raw.get("identity", ""), raw.get("source_ip", ""), raw.get("sample_token", False))
+
+
+def _sandbox_setup(raw: Any, where: str, api_type: str, starting: Design | None) -> SandboxSetup:
+    if not isinstance(raw, Mapping):
+        raise ScenarioError(f"{where}: must be a mapping with deployments and calls")
+    _unknown(raw, ("deployments", "calls"), where)
+    deployments, calls = raw.get("deployments"), raw.get("calls")
+    if not isinstance(deployments, list) or not deployments:
+        raise ScenarioError(f"{where}.deployments: must be a non-empty list")
+    if not isinstance(calls, list) or not calls or len(calls) > 20:
+        raise ScenarioError(f"{where}.calls: must be a list of 1 to 20 requests that show the symptom")
+    made = []
+    for i, item in enumerate(deployments):
+        at = f"{where}.deployments[{i}]"
+        if not isinstance(item, Mapping) or "design" not in item:
+            raise ScenarioError(f"{at}: must be a mapping with a design")
+        _unknown(item, ("design", "description"), at)
+        if item["design"] == "starting_design":
+            if starting is None:
+                raise ScenarioError(f"{at}.design: the file has no starting_design")
+            design = starting
+        else:
+            design = _design(item["design"], f"{at}.design", api_type)
+        description = item.get("description", "")
+        if not isinstance(description, str):
+            raise ScenarioError(f"{at}.description: must be text")
+        made.append((design, description))
+    return SandboxSetup(tuple(made), tuple(_call(c, f"{where}.calls[{i}]") for i, c in enumerate(calls)))
+
+
+def _check_in_sandbox(source: str, objectives: list[Objective], solution: Design, starting: Design | None,
+                      setup: SandboxSetup | None) -> None:
+    """Run the lab: broken at the start, solved once the reference solution is deployed and called."""
+    from .gateway import Sandbox, SandboxError
+
+    sandbox = Sandbox(seed=1)
+    try:
+        exchanges = setup.build(sandbox) if setup else []
+        if setup is not None:
+            at_start = evaluate(starting or Design(api_type=solution.api_type), objectives,
+                                sandbox=SandboxView(sandbox.to_dict(), observed(exchanges)))
+            if all(r.met for r in at_start):
+                raise ScenarioError(f"{source}.sandbox: the lab starts with every objective met; it must start broken")
+        sandbox.deploy(solution, description="the reference solution")
+        exchanges += setup.replay(sandbox) if setup else []
+    except SandboxError as exc:
+        raise ScenarioError(f"{source}.sandbox: the sandbox refuses it: {exc}") from None
+    results = evaluate(solution, objectives, sandbox=SandboxView(sandbox.to_dict(), observed(exchanges)))
+    unmet = [r for r in results if not r.met]
+    if unmet:
+        listed = "; ".join(f"{r.id} ({r.hint})" for r in unmet)
+        raise ScenarioError(f"{source}.reference_solution: deployed to a sandbox, misses objective(s): {listed}")
+
+
 def parse_scenario(data: Any, source: str, *, slug_from_name: str | None = None) -> Scenario:
     """Build and check a scenario from parsed YAML; errors start with ``source``."""
     if not isinstance(data, Mapping):
@@ -170,10 +350,15 @@ def parse_scenario(data: Any, source: str, *, slug_from_name: str | None = None)
     if errors:
         listed = "; ".join(f"{f.rule_id} at {f.location}: {f.message}" for f in errors)
         raise ScenarioError(f"{source}.reference_solution: fails rule(s): {listed}")
-    unmet = [r for r in evaluate(solution, objectives) if not r.met]
+    on_design = [o for o in objectives if not CHECKS[o.check].needs_sandbox]
+    unmet = [r for r in evaluate(solution, on_design) if not r.met]
     if unmet:
         listed = "; ".join(f"{r.id} ({r.hint})" for r in unmet)
         raise ScenarioError(f"{source}.reference_solution: misses objective(s): {listed}")
+    starting = _design(data["starting_design"], f"{source}.starting_design", api_type) if "starting_design" in data else None
+    setup = _sandbox_setup(data["sandbox"], f"{source}.sandbox", api_type, starting) if "sandbox" in data else None
+    if needs_sandbox(objectives) or setup is not None:
+        _check_in_sandbox(source, objectives, solution, starting, setup)
     return Scenario(
         slug=slug,
         title=_text(data, "title", source),
@@ -187,6 +372,8 @@ def parse_scenario(data: Any, source: str, *, slug_from_name: str | None = None)
         minutes=minutes,
         summary=summary,
         order=order,
+        starting_design=starting,
+        sandbox=setup,
     )
 
 

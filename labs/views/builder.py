@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from courseware.events import Obj, Verb, record
 from courseware.models import Lesson
 
-from .. import catalog, exports
+from .. import catalog, exports, troubleshooting
 from ..apigw import diagram, rules
 from ..apigw.model import Design, DesignError
 from ..builder import BLANK_ROUTE_ROWS, MAX_BLANK_ROUTE_ROWS, ROUTES_PER_PAGE, STEP_IDS, STEPS, STEPS_BY_ID, Analysis, BoundStep, field_id, route_of
@@ -144,12 +144,34 @@ def _save_step(request: HttpRequest, pk: int, step: str, *, autosave: bool) -> t
         bound = BoundStep.of(step, design, request.POST)
         edit = _edit_of(request)
         if not bound.is_valid() or attempt.is_stale(*edit, autosave=autosave):
-            return attempt, bound, Analysis(design, catalog.get(attempt.scenario), attempt.untouched_steps), False
+            return attempt, bound, troubleshooting.analysis(attempt, design), False
         bound.apply(design)
         untouched = attempt.untouched_steps - ({step} if bound.chosen else set())
-        analysis = Analysis(design, catalog.get(attempt.scenario), untouched)
+        analysis = troubleshooting.analysis(attempt, design, untouched)
         attempt.save_design(design, step, edit, analysis, request.user, chosen=bound.chosen)
         return attempt, bound, analysis, True
+
+
+def _check_objectives(request: HttpRequest, attempt: LabAttempt) -> HttpResponse:
+    """"Check my lab" (the sandbox page): the objectives over the saved design and the sandbox as it is now,
+    recorded like a save (objectives met, the lab completed), then back to the page that asked."""
+    with transaction.atomic():
+        attempt = LabAttempt.objects.select_for_update().get(pk=attempt.pk)
+        analysis = troubleshooting.analysis(attempt, attempt.read_design()[0])
+        attempt.record_analysis(request.user, analysis, attempt.step)
+        attempt.save()
+    missed = next((r for r in analysis.objective_results if not r.met), None)
+    if analysis.complete:
+        messages.success(request, "Lab complete: every objective is met and no rule is broken.")
+    elif missed is not None:
+        messages.warning(request, f"{analysis.objectives_met} of {len(analysis.objective_results)} objectives met. "
+                                  f"Not yet: {missed.text} {missed.hint}")
+    elif analysis.objective_results:
+        messages.warning(request, f"Every objective is met, but the design breaks {analysis.errors} rule(s): "
+                                  "fix them in the builder.")
+    if request.POST.get("next") == "sandbox":
+        return redirect(reverse("labs:sandbox", args=[attempt.pk]) + "#lab-objectives")
+    return redirect(attempt)
 
 
 @login_required
@@ -157,6 +179,8 @@ def _save_step(request: HttpRequest, pk: int, step: str, *, autosave: bool) -> t
 def builder(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     attempt = get_lab_attempt_for_user(request, pk)
     step = _step_or_404(step)
+    if request.method == "POST" and "check_objectives" in request.POST:
+        return _check_objectives(request, attempt)
     if request.method == "POST":
         attempt, bound, analysis, saved = _save_step(request, attempt.pk, step, autosave=False)
         if bound.is_valid():
@@ -177,7 +201,7 @@ def builder(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         messages.warning(request, notice)
     if attempt.step != step:
         LabAttempt.objects.filter(pk=attempt.pk).update(step=step)
-    analysis = Analysis(design, catalog.get(attempt.scenario), attempt.untouched_steps)
+    analysis = troubleshooting.analysis(attempt, design)
     bound = BoundStep.of(step, design, offset=request.GET.get("from", 0), untouched=step in attempt.untouched_steps,
                          blank_rows=_blank_rows(request.GET.get("rows")))
     return render(request, "labs/builder.html", _page(request, attempt, step, bound, analysis))

@@ -10,8 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from courseware.models import Lesson
 from courseware.rendering import render as render_markdown
 
-from .. import catalog
-from ..apigw.model import Design
+from .. import catalog, sandboxes, troubleshooting
 from ..models import LabAttempt
 
 
@@ -44,17 +43,33 @@ def lab_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def lab_start(request: HttpRequest, slug: str) -> HttpResponse:
     scenario = catalog.get_or_404(slug)
     try:
-        attempt, _ = LabAttempt.objects.get_or_create(
-            user=request.user, scenario=slug,
-            defaults={"title": scenario.title, "design": Design(api_type=scenario.api_type).to_dict()},
-        )
+        attempt, created = LabAttempt.objects.get_or_create(
+            user=request.user, scenario=slug, defaults=troubleshooting.initial_attempt(scenario))
     except IntegrityError:  # a double click created it a moment ago
-        attempt = LabAttempt.objects.get(user=request.user, scenario=slug)
-    if request.POST.get("restart") == "1":
-        if request.POST.get("confirm") != "1":  # a design is work: ask before wiping it
-            routes = len(attempt.read_design()[0].routes)
-            return render(request, "labs/restart.html", {"scenario": scenario, "attempt": attempt, "routes": routes,
-                                                         "nav": "labs"})
+        attempt, created = LabAttempt.objects.get(user=request.user, scenario=slug), False
+    restart = request.POST.get("restart") == "1"
+    if restart and request.POST.get("confirm") != "1":  # a design is work: ask before wiping it
+        routes = len(attempt.read_design()[0].routes)
+        return render(request, "labs/restart.html", {"scenario": scenario, "attempt": attempt, "routes": routes,
+                                                     "nav": "labs"})
+    if restart:
         attempt.restart(scenario.api_type)
         messages.info(request, "You are starting this lab afresh.")
+    if (created or restart) and (scenario.troubleshooting or scenario.starting_design):
+        return _set_up(request, attempt, scenario)
+    return redirect(attempt)
+
+
+def _set_up(request: HttpRequest, attempt: LabAttempt, scenario) -> HttpResponse:
+    """A troubleshooting lab starts where the team left it: their design, their broken sandbox and its log."""
+    try:
+        troubleshooting.start(attempt, scenario)
+    except sandboxes.TooManySandboxes as problem:
+        messages.error(request, f"The lab's sandbox could not be set up: {problem} When one has expired, start "
+                                "this lab afresh from its page.")
+        return redirect(attempt)
+    if scenario.troubleshooting:
+        messages.info(request, "The team's API is deployed in your sandbox as they left it; their calls are in "
+                               "the execution log.")
+        return redirect("labs:sandbox", pk=attempt.pk)
     return redirect(attempt)

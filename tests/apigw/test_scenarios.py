@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from labs.apigw.objectives import evaluate
+from labs.apigw.gateway import Sandbox
+from labs.apigw.objectives import SandboxView, evaluate
 from labs.apigw.rules import validate
-from labs.apigw.scenarios import HINT_LEVELS, SCENARIO_DIR, STEP_IDS, ScenarioError, load_all, load_scenario
+from labs.apigw.scenarios import HINT_LEVELS, SCENARIO_DIR, STEP_IDS, ScenarioError, load_all, load_scenario, observed
 
 REQUIRED_SLUGS = {"rest-order-service", "http-jwt-cors", "websocket-chat", "dynamodb-direct", "private-api", "canary-release"}
 
@@ -23,8 +24,19 @@ def test_all_scenarios_load():
         assert all([h.level for h in step.hints] == list(HINT_LEVELS) for step in s.steps)
         assert s.reference_solution.api_type == s.api_type
         assert not [f for f in validate(s.reference_solution) if f.severity == "error"]
-        assert all(r.met for r in evaluate(s.reference_solution, s.objectives))
+        assert all(r.met for r in evaluate(s.reference_solution, s.objectives, sandbox=_solved_sandbox(s)))
         assert s.brief.strip() and s.lessons
+
+
+def _solved_sandbox(s):
+    """The reference solution deployed on top of the lab's starting sandbox, its calls made again."""
+    if not s.needs_sandbox:
+        return None
+    sb = Sandbox(seed=3)
+    exchanges = s.sandbox.build(sb) if s.sandbox else []
+    sb.deploy(s.reference_solution)
+    exchanges += s.sandbox.replay(sb) if s.sandbox else []
+    return SandboxView(sb.to_dict(), observed(exchanges))
 
 
 def test_an_empty_design_misses_objectives_with_hints():

@@ -1,0 +1,30 @@
+"""The sandbox page's lab panel: the ticket, and the objectives checked against what is deployed.
+
+The sandbox page's view belongs to the sandbox itself; this tag adds, for a lab attempt, what the learner
+needs beside the execution log: the brief (a troubleshooting lab's symptom) and each objective with its
+hint, evaluated on the saved design and a read-only view of the stored sandbox.
+"""
+
+from __future__ import annotations
+
+from django import template
+
+from courseware.rendering import render as render_markdown
+
+from .. import catalog, troubleshooting
+from ..models import LabAttempt
+
+register = template.Library()
+
+
+@register.inclusion_tag("labs/_sandbox_objectives.html")
+def sandbox_objectives(attempt: LabAttempt) -> dict:
+    scenario = catalog.get(attempt.scenario)
+    if scenario is None:
+        return {"scenario": None}
+    analysis = troubleshooting.analysis(attempt, attempt.read_design()[0])
+    return {
+        "attempt": attempt, "scenario": scenario, "results": analysis.objective_results,
+        "met": analysis.objectives_met, "errors": analysis.errors, "complete": attempt.completed_at is not None,
+        "brief_html": render_markdown(scenario.brief).html if scenario.troubleshooting else "",
+    }
