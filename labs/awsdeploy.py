@@ -526,9 +526,11 @@ def progress(row: AwsDeployment) -> dict[str, Any]:
     steps = (main.get("plan") or {}).get("steps", [])
     done = len({e["step"] for e in record.get("log") or () if e["run"] == main["run"]
                 and e["phase"] in ("done", "adopted", "forgotten", "skipped")})
-    finished = not row.running and row.status not in ("applying", "rolling_back", "tearing_down")
+    finished = not row.running  # done, or stopped half-way (``row.interrupted``): nothing will change on its own
     total = len(steps)
-    percent = 100 if finished and main.get("outcome") not in ("failed",) else (round(100 * done / total) if total else 100)
+    percent = round(100 * done / total) if total else 100
+    if finished and not row.interrupted and main.get("outcome") != "failed":
+        percent = 100
     return {"lines": _lines(record, group), "done": done, "total": total, "percent": min(percent, 100),
             "kind": main["kind"], "rolled_back": current["kind"] == "rollback", "finished": finished,
             "outcome": current.get("outcome")}

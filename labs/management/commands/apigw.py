@@ -79,9 +79,11 @@ def _add_deploy_commands(commands) -> None:
     teardown.add_argument("deployment_id")
     teardown.add_argument("--endpoint-url")
     teardown.add_argument("--records")
-    reap = commands.add_parser("reap", help="Tear down deployments left up past their time (for cron).")
-    reap.add_argument("--endpoint-url")
+    reap = commands.add_parser("reap", help="Tear down deployments left up past their time (for cron): the site's "
+                                            "(in its database) and the command line's (record files).")
+    reap.add_argument("--endpoint-url", help="For the record files (the site's use AWS_DEPLOY_ENDPOINT_URL).")
     reap.add_argument("--records")
+    reap.add_argument("--only", choices=("site", "files"), help="Reap only the site's deployments, or only the files'.")
 
 
 def _handle_deploy_command(command: BaseCommand, action: str, file: str | None, api_type: str | None, options) -> int:
@@ -95,7 +97,25 @@ def _handle_deploy_command(command: BaseCommand, action: str, file: str | None, 
     if action == "teardown":
         return cli.teardown_deployment(options["deployment_id"], endpoint_url=options.get("endpoint_url"),
                                        records=options.get("records"), out=out)
-    return cli.reap_deployments(records=options.get("records"), endpoint_url=options.get("endpoint_url"), out=out)
+    code = 0
+    if options.get("only") != "files":
+        code = _reap_site(out)
+    if options.get("only") != "site":
+        code = max(code, cli.reap_deployments(records=options.get("records"), endpoint_url=options.get("endpoint_url"),
+                                              out=out))
+    return code
+
+
+def _reap_site(out) -> int:
+    """The site's deployments past their time, each claimed under SELECT ... FOR UPDATE SKIP LOCKED (safe
+    from cron on several servers). Pasted-credential ones are reported, not failed: only the learner can."""
+    from labs import awsdeploy
+
+    results = awsdeploy.reap_due(out=lambda line: out(f"site: {line}"))
+    if not results:
+        out("site: nothing to reap.")
+    failed = [r for r in results if not r["reaped"] and "pasted" not in r["why"]]
+    return 1 if failed else 0
 
 
 # -- The sandbox gateway: apigw invoke FILE ----------------------------------------------------------------
