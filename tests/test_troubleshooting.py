@@ -156,3 +156,15 @@ def test_the_sandbox_page_of_a_free_design_has_no_lab_panel(learner_client, lear
     attempt = LabAttempt.objects.create(user=learner, title="Mine", design={"schema": 1, "api_type": "rest"})
     page = sandbox_page(learner_client, attempt)
     assert "lab-objectives" not in page
+
+
+def test_the_lab_page_says_it_starts_from_a_broken_deployment(learner_client, course):
+    page = learner_client.get(reverse("labs:detail", args=["troubleshoot-locked-out"])).content.decode()
+    assert "A troubleshooting lab" in page and "Start the lab" in page
+    attempt, _ = start(learner_client, "troubleshoot-locked-out")
+    page = learner_client.get(reverse("labs:detail", args=["troubleshoot-locked-out"])).content.decode()
+    assert reverse("labs:sandbox", args=[attempt.pk]) in page
+    page = learner_client.post(reverse("labs:start", args=["troubleshoot-locked-out"]), {"restart": "1"}).content.decode()
+    assert "the team's broken one" in page
+    page = learner_client.get(reverse("labs:detail", args=["canary-release"])).content.decode()
+    assert "checked against your sandbox once you deploy" in page
