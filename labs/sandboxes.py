@@ -7,17 +7,25 @@ The gateway itself (``labs.apigw.gateway``) knows nothing of Django; views call 
 from __future__ import annotations
 
 import json
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from xml.sax.saxutils import escape
 
 from django.conf import settings
+from django.db import connection, transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
-from .apigw.gateway import LoadTest, Request, Response, Sandbox
+from courseware.throttle import Limit
+
+from .apigw.gateway import LoadTest, Request, Response, Sandbox, SandboxError, split_invoke_path
 from .apigw.model import Design
 from .models import LabAttempt, LabSandbox, SandboxCall
+
+log = logging.getLogger(__name__)
 
 #: Headers a proxy in front of the site would set or that WSGI owns: not sent back to the caller.
 HOP_HEADERS = frozenset({"connection", "keep-alive", "transfer-encoding", "content-length", "server", "date"})
@@ -37,7 +45,7 @@ def locked(attempt: LabAttempt) -> LabSandbox:
 
 def deploy(attempt: LabAttempt, design: Design, *, canary_stage: str = ""):
     """Snapshot the design in the attempt's sandbox (made on first use); REST: optionally as a canary."""
-    from django.db import transaction
+    from django.db import connection, transaction
 
     with transaction.atomic():
         row = LabSandbox.objects.select_for_update().filter(attempt=attempt).first()
@@ -122,24 +130,120 @@ def _prediction(data: dict[str, Any], response: Response, deciding: str) -> dict
 
 def log_call(row: LabSandbox, source: str, data: dict[str, Any], response: Response) -> SandboxCall:
     """Keep the request and its trace (the learner's execution log); the oldest go past KEEP_CALLS."""
+    return _log(row.pk, source, data, response)
+
+
+def _log(sandbox_id: int, source: str, data: dict[str, Any], response: Response) -> SandboxCall:
+    call = _call(sandbox_id, source, data, response)
+    call.save(force_insert=True)
+    if call.pk % 10 == 0 or SandboxCall.KEEP_CALLS < 10:  # trim now and then, not on every request
+        _trim(sandbox_id)
+    return call
+
+
+def _call(sandbox_id: int, source: str, data: dict[str, Any], response: Response) -> SandboxCall:
     request = {k: v for k, v in data.items() if k in ("headers", "query", "body", "identity", "source_vpce")}
     request["headers"] = {k: ("(sample token)" if k.lower() == "authorization" else v)
                           for k, v in dict(request.get("headers") or {}).items()}
     request["body"] = _cut(str(request.get("body") or ""))
     call = SandboxCall(
-        sandbox=row, source=source, stage=str(data.get("stage") or "")[:128], method=str(data.get("method", ""))[:10],
-        path=str(data.get("path", ""))[:500], status=response.status, arm=response.arm,
-        error_type=response.error_type[:60], deployment_id=response.deployment_id[:20], request=request,
-        response={"headers": dict(response.headers), "body": _cut(response.body), "latency_ms": response.latency_ms,
-                  "seed": response.seed, "request_id": response.request_id},
+        sandbox_id=sandbox_id, source=source, stage=str(data.get("stage") or "")[:128],
+        method=str(data.get("method", ""))[:10], path=str(data.get("path", ""))[:500], status=response.status,
+        arm=response.arm, error_type=response.error_type[:60], deployment_id=response.deployment_id[:20],
+        request=request, response={"headers": dict(response.headers), "body": _cut(response.body),
+                                   "latency_ms": response.latency_ms, "seed": response.seed,
+                                   "request_id": response.request_id},
         trace=[s.to_dict() for s in response.trace],
     )
     call.prediction = _prediction(data, response, call.deciding_step) if source == SandboxCall.Source.CONSOLE else {}
-    call.save()
-    if call.pk % 10 == 0 or SandboxCall.KEEP_CALLS < 10:  # trim now and then, not on every request
-        stale = row.calls.order_by("-id").values_list("id", flat=True)[SandboxCall.KEEP_CALLS:]
-        SandboxCall.objects.filter(id__in=list(stale)).delete()
     return call
+
+
+def _trim(sandbox_id: int) -> None:
+    """One DELETE: every call older than the sandbox's KEEP_CALLS-th newest."""
+    qn, meta = connection.ops.quote_name, SandboxCall._meta
+    table, pk, column = qn(meta.db_table), qn(meta.pk.column), qn(meta.get_field("sandbox").column)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE {column} = %s AND {pk} < (SELECT {pk} FROM {table} "
+                       f"WHERE {column} = %s ORDER BY {pk} DESC LIMIT 1 OFFSET %s)",
+                       [sandbox_id, sandbox_id, SandboxCall.KEEP_CALLS - 1])
+
+
+def invoke_url(key: str, request: HttpRequest, path: str, body: str, limit: Limit) -> Response | str:
+    """One request to a sandbox's invoke URL: the gateway's response, or "missing" (no such sandbox, or
+    expired) or "limited" (the learner's real-time limit).
+
+    The invoke URL is the hot path (a learner's curl loop, a load-testing class), so it makes three
+    statements in one transaction and nothing else: the row read and locked (only what the request
+    needs: the state and the learner, not the attempt's design), the state written back (only its
+    ``state`` part: an invoke changes nothing else, and the deployments' designs are the bulk of the
+    row), the call logged. The SQL is written once per process (``_InvokeSql``), not compiled by the
+    ORM on every request; deployments are not resolved again (``Deployment.restore``)."""
+    sql = _invoke_sql(connection.vendor)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql.select, [key, connection.ops.adapt_datetimefield_value(timezone.now())])
+        found = cursor.fetchone()
+        if found is None:
+            return "missing"
+        pk, attempt_id, user_id, stored = found
+        if limit.hit(str(user_id)):
+            return "limited"
+        data = json.loads(stored) if isinstance(stored, (str, bytes)) else stored
+        sb, restored = _restore(pk, attempt_id, data)
+        stage, rest = split_invoke_path("/" + path, sb.stages)
+        gateway_request = http_request(request, stage, rest, body)
+        response = sb.invoke(gateway_request)
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        if restored:
+            state = sb.state.to_dict(copy_values=False)
+            cursor.execute(sql.update_state, [connection.ops.adapt_json_value(state, None), now, pk])
+        else:
+            cursor.execute(sql.update_all, [connection.ops.adapt_json_value(sb.to_dict(), None), now, pk])
+        call = _call(pk, SandboxCall.Source.URL, request_record(gateway_request), response)
+        cursor.execute(sql.insert_call, [f.get_db_prep_save(f.pre_save(call, True), connection) for f in sql.call_fields])
+        if sb.state.counter % 10 == 0 or SandboxCall.KEEP_CALLS < 10:  # trim now and then
+            _trim(pk)
+    return response
+
+
+@dataclass(frozen=True)
+class _InvokeSql:
+    select: str
+    update_state: str
+    update_all: str
+    insert_call: str
+    call_fields: tuple[Any, ...]
+
+
+@lru_cache(maxsize=4)
+def _invoke_sql(vendor: str) -> _InvokeSql:
+    """The invoke URL's statements for this database, from the models' own table and column names."""
+    qn = connection.ops.quote_name
+    sandbox, attempt = LabSandbox._meta, LabAttempt._meta
+    col = {f.name: qn(f.column) for f in sandbox.concrete_fields}
+    table = qn(sandbox.db_table)
+    lock = " FOR UPDATE OF s" if connection.features.has_select_for_update_of else ""
+    select = (f"SELECT s.{col['id']}, s.{col['attempt']}, a.{qn(attempt.get_field('user').column)}, s.{col['state']} "
+              f"FROM {table} s JOIN {qn(attempt.db_table)} a ON a.{qn(attempt.pk.column)} = s.{col['attempt']} "
+              f"WHERE s.{col['key']} = %s AND s.{col['expires_at']} > %s{lock}")
+    set_state = ("jsonb_set({0}, '{{state}}', %s)" if vendor == "postgresql" else "json_set({0}, '$.state', json(%s))")
+    where = f"{col['updated_at']} = %s WHERE {col['id']} = %s"
+    fields = tuple(f for f in SandboxCall._meta.concrete_fields if not f.primary_key)
+    insert = (f"INSERT INTO {qn(SandboxCall._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
+              f"VALUES ({', '.join(['%s'] * len(fields))})")
+    return _InvokeSql(select, f"UPDATE {table} SET {col['state']} = {set_state.format(col['state'])}, {where}",
+                      f"UPDATE {table} SET {col['state']} = %s, {where}", insert, fields)
+
+
+def _restore(pk: int, attempt_id: int, data: Any) -> tuple[Sandbox, bool]:
+    """``LabSandbox.load`` for a row read by hand (the state was just decoded, so it is taken over), and
+    whether it was the stored sandbox (else a fresh one, which must be stored whole)."""
+    try:
+        if data:
+            return Sandbox.from_dict(data, copy_values=False), True
+    except (SandboxError, KeyError, TypeError, ValueError):
+        log.warning("sandbox %s could not be read; starting it afresh", pk)
+    return Sandbox(seed=attempt_id or 0), False
 
 
 # --- The load test as a picture ------------------------------------------------------------------------

@@ -201,3 +201,63 @@ def test_a_websocket_conversation(learner_client, course):
     learner_client.post(url, {"action": "disconnect", "connection": connection})
     assert SandboxCall.objects.latest("id").path.startswith("disconnect")
     assert learner_client.post(url, {"action": "send"}).status_code == 302  # no connection: a message, not a 500
+
+
+def test_an_invoke_url_request_reads_locks_writes_and_logs_in_three_statements(learner_client, course, fresh_cache):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    attempt = solved(learner_client, "rest-order-service")
+    deploy(learner_client, attempt)
+    sandbox = LabSandbox.objects.get(attempt=attempt)
+    with CaptureQueriesContext(connection) as queries:
+        assert Client().get(f"/sandbox/{sandbox.key}/prod/orders").status_code == 401
+    statements = [q["sql"].split(" ", 1)[0].upper() for q in queries.captured_queries]
+    assert [s for s in statements if s not in ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE")] == [
+        "SELECT", "UPDATE", "INSERT"], statements
+    select = next(q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT"))
+    assert "design" not in select  # the attempt's design is not read
+    if connection.features.has_select_for_update:
+        assert "FOR UPDATE" in select
+
+
+def test_the_invoke_url_stores_what_the_gateway_sandbox_would(learner_client, course, fresh_cache):
+    from labs.apigw.gateway import Request, Sandbox
+
+    attempt = solved(learner_client, "rest-order-service")
+    deploy(learner_client, attempt)
+    sandbox = LabSandbox.objects.get(attempt=attempt)
+    expected = Sandbox.from_dict(sandbox.state)
+    token = expected.sample_token()
+    for path in ("/orders", "/orders/7", "/nowhere"):
+        response = Client().get(f"/sandbox/{sandbox.key}/prod{path}", headers={"Authorization": token})
+        gateway = expected.invoke(Request("GET", path, stage="prod", headers={"Authorization": token}))
+        assert (response.status_code, response.content.decode()) == (gateway.status, gateway.body)
+    sandbox.refresh_from_db()
+    assert sandbox.state == json.loads(json.dumps(expected.to_dict()))
+    logged = SandboxCall.objects.filter(sandbox=sandbox, source="url").order_by("id")
+    assert [c.path for c in logged] == ["/orders", "/orders/7", "/nowhere"]
+    assert logged[0].request["headers"]["Authorization"] == "(sample token)"
+    assert logged[0].trace and logged[0].response["request_id"]
+
+
+def test_an_unreadable_stored_sandbox_starts_afresh_through_the_invoke_url(learner_client, course, fresh_cache):
+    attempt = solved(learner_client, "rest-order-service")
+    deploy(learner_client, attempt)
+    sandbox = LabSandbox.objects.get(attempt=attempt)
+    LabSandbox.objects.filter(pk=sandbox.pk).update(state={"version": 99})
+    response = Client().get(f"/sandbox/{sandbox.key}/prod/orders")
+    assert response.status_code == 403  # nothing deployed in the fresh sandbox
+    sandbox.refresh_from_db()
+    assert sandbox.state["version"] == 1 and sandbox.state["deployments"] == []
+
+
+def test_the_invoke_url_keeps_the_latest_calls(learner_client, course, fresh_cache, monkeypatch):
+    monkeypatch.setattr(SandboxCall, "KEEP_CALLS", 3)
+    attempt = solved(learner_client, "rest-order-service")
+    deploy(learner_client, attempt)
+    key = LabSandbox.objects.get(attempt=attempt).key
+    for i in range(5):
+        Client().get(f"/sandbox/{key}/prod/orders/{i}")
+    assert list(SandboxCall.objects.order_by("id").values_list("path", flat=True)) == [
+        "/orders/2", "/orders/3", "/orders/4"]

@@ -21,7 +21,7 @@ from courseware import throttle
 from courseware.events import Obj, Verb, record
 
 from .. import catalog, sandboxes
-from ..apigw.gateway import SAMPLE_IDENTITIES, Request, SandboxError, split_invoke_path
+from ..apigw.gateway import SAMPLE_IDENTITIES, Request, SandboxError
 from ..builder import Analysis
 from ..forms import LoadTestForm, SandboxRequestForm, WebSocketStepForm
 from ..models import LabSandbox, SandboxCall
@@ -172,19 +172,12 @@ def invoke(request: HttpRequest, key: str, path: str = "") -> HttpResponse:
         body = request.body.decode("utf-8", "replace")
     except RequestDataTooBig:
         return JsonResponse({"message": "Request Too Long"}, status=413, headers={"x-amzn-ErrorType": "RequestTooLargeException"})
-    with transaction.atomic():
-        row = LabSandbox.objects.select_for_update().select_related("attempt").filter(key=key).first()
-        if row is None or row.expired:
-            return JsonResponse({"message": "No such sandbox API (it may have expired: deploy it again)"}, status=404)
-        if INVOKE_LIMIT.hit(str(row.attempt.user_id)):
-            return JsonResponse({"message": "Too many requests to your sandbox APIs for now (a site limit, in real "
-                                            "time); wait a few seconds."}, status=429, headers={"Retry-After": "10"})
-        sb = row.load()
-        stage, rest = split_invoke_path("/" + path, sb.stages)
-        gateway_request = sandboxes.http_request(request, stage, rest, body)
-        response = sb.invoke(gateway_request)
-        row.store(sb)
-        sandboxes.log_call(row, SandboxCall.Source.URL, sandboxes.request_record(gateway_request), response)
+    response = sandboxes.invoke_url(key, request, path, body, INVOKE_LIMIT)
+    if response == "missing":
+        return JsonResponse({"message": "No such sandbox API (it may have expired: deploy it again)"}, status=404)
+    if response == "limited":
+        return JsonResponse({"message": "Too many requests to your sandbox APIs for now (a site limit, in real "
+                                        "time); wait a few seconds."}, status=429, headers={"Retry-After": "10"})
     answer = HttpResponse(response.body, status=response.status)
     for name, value in response.headers.items():
         if name.lower() not in sandboxes.HOP_HEADERS:

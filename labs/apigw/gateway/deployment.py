@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +21,8 @@ from ..model import Design
 from ..resolved import Preflight, ResolvedApi, ResolvedRoute, ResolvedStage, resolve
 
 MAX_PATH_PARTS = 64
+#: Resolved designs kept per process, by content digest (a 300-route API is about a megabyte).
+MAX_RESOLVED = 128
 
 
 # --------------------------------------------------------------------------------------------------
@@ -117,6 +121,55 @@ class Router:
 # --------------------------------------------------------------------------------------------------
 
 
+def design_digest(design: Mapping[str, Any]) -> str:
+    """The design's content as a key: equal digests, equal designs (so equal resolved APIs)."""
+    text = json.dumps(design, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class _Resolved:
+    """Per-process memory of resolved designs, by content digest, least recently used first out.
+
+    A design's ``ResolvedApi`` and ``Router`` are pure functions of the design, and a deployment never
+    changes, so a stored sandbox needn't resolve its deployments again on every request; everything
+    that changes between requests (the clock, buckets, quotas, caches) lives in ``State`` and is never
+    kept here. The values are shared: nothing may change them (the gateway only reads them)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._entries: OrderedDict[str, tuple[Mapping[str, Any], ResolvedApi, Router]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, digest: str) -> tuple[Mapping[str, Any], ResolvedApi, Router] | None:
+        with self._lock:
+            entry = self._entries.get(digest)
+            if entry is not None:
+                self._entries.move_to_end(digest)
+            return entry
+
+    def build(self, design: Design | Mapping[str, Any]) -> tuple[str, Mapping[str, Any], ResolvedApi, Router]:
+        if not isinstance(design, Design):
+            design = Design.from_dict(design)
+        data = design.to_dict()
+        digest = design_digest(data)
+        entry = self.get(digest)
+        if entry is None:
+            api = resolve(design)
+            entry = (data, api, Router(api))
+            with self._lock:
+                self._entries[digest] = entry
+                while len(self._entries) > self.limit:
+                    self._entries.popitem(last=False)
+        return (digest, *entry)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+RESOLVED = _Resolved(MAX_RESOLVED)
+
+
 @dataclass(frozen=True)
 class Deployment:
     id: str
@@ -125,18 +178,26 @@ class Deployment:
     design: Mapping[str, Any]  # the design as deployed (Design.to_dict), kept so the sandbox can be stored
     api: ResolvedApi
     router: Router
+    digest: str = ""  # design_digest(design): the key of the resolved design in this process's memory
 
     @classmethod
     def build(cls, design: Design | Mapping[str, Any], *, deployment_id: str, created_ms: float,
               description: str = "") -> Deployment:
-        if not isinstance(design, Design):
-            design = Design.from_dict(design)
-        api = resolve(design)
-        return cls(deployment_id, created_ms, description, design.to_dict(), api, Router(api))
+        digest, data, api, router = RESOLVED.build(design)
+        return cls(deployment_id, created_ms, description, data, api, router, digest)
+
+    @classmethod
+    def restore(cls, data: Mapping[str, Any]) -> Deployment:
+        """A stored deployment (``to_dict``); its design is resolved again only when this process hasn't yet."""
+        entry = RESOLVED.get(data["digest"]) if isinstance(data.get("digest"), str) else None
+        if entry is None:
+            return cls.build(data["design"], deployment_id=data["id"], created_ms=float(data["created_ms"]),
+                             description=data.get("description", ""))
+        return cls(data["id"], float(data["created_ms"]), data.get("description", ""), *entry, data["digest"])
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "created_ms": self.created_ms, "description": self.description,
-                "design": self.design}
+                "design": self.design, "digest": self.digest}
 
 
 def deployment_id(seed: int, counter: int, design: Mapping[str, Any]) -> str:

@@ -85,7 +85,7 @@ class Sandbox:
         self._deploy_count += 1
         dep = Deployment.build(design, deployment_id="", created_ms=self.now_ms, description=description)
         dep = Deployment(deployment_id(self.seed, self._deploy_count, dep.design), dep.created_ms, description,
-                         dep.design, dep.api, dep.router)
+                         dep.design, dep.api, dep.router, dep.digest)
         api = dep.api
         if self.api_type and api.api_type != self.api_type:
             raise SandboxError(f"This sandbox runs a {self.api_type.upper()} API; a {api.label} API needs a new sandbox.")
@@ -279,26 +279,29 @@ class Sandbox:
 
     # -- storage ---------------------------------------------------------------------------------------
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, copy_values: bool = True) -> dict[str, Any]:
+        """JSON-serialisable. ``copy_values=False`` shares the state's values (serialise it at once)."""
         return {"version": 1, "seed": self.seed, "api_type": self.api_type, "deploy_count": self._deploy_count,
                 "deployments": [d.to_dict() for d in self.deployments.values()],
-                "stages": [s.to_dict() for s in self.stages.values()], "state": self.state.to_dict()}
+                "stages": [s.to_dict() for s in self.stages.values()],
+                "state": self.state.to_dict(copy_values=copy_values)}
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Sandbox:
+    def from_dict(cls, data: Mapping[str, Any], *, copy_values: bool = True) -> Sandbox:
+        """A stored sandbox; deployments this process has resolved before are not resolved again.
+        ``copy_values=False`` when ``data`` was just decoded and is used for nothing else."""
         if data.get("version") != 1:
             raise SandboxError("This stored sandbox is from another version; start a new one.")
         sandbox = cls(int(data.get("seed", 0)))
         sandbox.api_type = str(data.get("api_type", ""))
         sandbox._deploy_count = int(data.get("deploy_count", 0))
         for d in data.get("deployments", []):
-            dep = Deployment.build(d["design"], deployment_id=d["id"], created_ms=float(d["created_ms"]),
-                                   description=d.get("description", ""))
+            dep = Deployment.restore(d)
             sandbox.deployments[dep.id] = dep
         for s in data.get("stages", []):
             st = StageState.from_dict(s)
             sandbox.stages[st.name] = st
-        sandbox.state = State.from_dict(data.get("state", {}))
+        sandbox.state = State.from_dict(data.get("state", {}), copy_values=copy_values)
         return sandbox
 
 

@@ -31,12 +31,16 @@ class State:
     outbox: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # connection id -> messages pushed
     tables: dict[str, dict[str, Any]] = field(default_factory=dict)  # DynamoDB: table -> key -> item
 
-    def to_dict(self) -> dict[str, Any]:
-        return copy.deepcopy({k: getattr(self, k) for k in self.__dataclass_fields__})
+    def to_dict(self, *, copy_values: bool = True) -> dict[str, Any]:
+        """``copy_values=False`` when the dict is serialised at once: it then shares this state's values."""
+        data = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        return copy.deepcopy(data) if copy_values else data
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> State:
-        return cls(**copy.deepcopy({k: data[k] for k in cls.__dataclass_fields__ if k in data}))
+    def from_dict(cls, data: Mapping[str, Any], *, copy_values: bool = True) -> State:
+        """``copy_values=False`` when ``data`` was just decoded and nothing else holds it: it is taken over."""
+        values = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        return cls(**(copy.deepcopy(values) if copy_values else values))
 
     def trim(self) -> None:
         """Drop the oldest entries past the bounds (dicts keep insertion order)."""

@@ -109,22 +109,7 @@ def verify(token: str, now_s: float) -> dict[str, Any]:
     token = token.strip()
     if token.lower().startswith("bearer "):
         token = token[7:].strip()
-    try:
-        head = jwt.get_unverified_header(token)
-    except jwt.PyJWTError:
-        raise TokenError("the token is not a JWT") from None
-    if head.get("alg") != "RS256":
-        raise TokenError(f"the token is signed with {head.get('alg')!r}; the authorizer accepts RS256 only")
-    if head.get("kid") != LAB_KEY_ID:
-        raise TokenError(f"the token's key id {head.get('kid')!r} is not in the issuer's key set")
-    try:
-        claims = jwt.decode(token, _public_key(), algorithms=["RS256"],
-                            options={"verify_exp": False, "verify_nbf": False, "verify_iat": False,
-                                     "verify_aud": False, "verify_iss": False})
-    except jwt.InvalidSignatureError:
-        raise TokenError("the token's signature doesn't match the issuer's key") from None
-    except jwt.PyJWTError as exc:
-        raise TokenError(f"the token can't be read: {exc}") from None
+    claims = dict(_signed_claims(token))
     exp = claims.get("exp")
     if not isinstance(exp, (int, float)):
         raise TokenError("the token has no expiry (exp)")
@@ -134,3 +119,28 @@ def verify(token: str, now_s: float) -> dict[str, Any]:
     if isinstance(nbf, (int, float)) and now_s < nbf:
         raise TokenError("the token is not valid yet (nbf)")
     return claims
+
+
+@lru_cache(maxsize=1024)
+def _signed_claims(token: str) -> Mapping[str, Any]:
+    """The claims of a token the lab key signed (the signature and key checked, not the times).
+
+    A pure function of the token, so a process remembers it: a client sends the same token again and
+    again, and an RSA check per request is most of what a Cognito authorizer costs. Refusals (raised)
+    are not remembered. The times are checked by ``verify`` on every request, on the virtual clock."""
+    try:
+        head = jwt.get_unverified_header(token)
+    except jwt.PyJWTError:
+        raise TokenError("the token is not a JWT") from None
+    if head.get("alg") != "RS256":
+        raise TokenError(f"the token is signed with {head.get('alg')!r}; the authorizer accepts RS256 only")
+    if head.get("kid") != LAB_KEY_ID:
+        raise TokenError(f"the token's key id {head.get('kid')!r} is not in the issuer's key set")
+    try:
+        return jwt.decode(token, _public_key(), algorithms=["RS256"],
+                          options={"verify_exp": False, "verify_nbf": False, "verify_iat": False,
+                                   "verify_aud": False, "verify_iss": False})
+    except jwt.InvalidSignatureError:
+        raise TokenError("the token's signature doesn't match the issuer's key") from None
+    except jwt.PyJWTError as exc:
+        raise TokenError(f"the token can't be read: {exc}") from None
