@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -58,7 +59,10 @@ def ensure_venv() -> None:
 
 
 def serve(args: list[str]) -> None:
-    env = {**os.environ, "DJANGO_DEBUG": os.environ.get("DJANGO_DEBUG", "1")}
+    # Background tasks (an AWS deployment) go to the database queue and a worker beside the server runs
+    # them, so a request that starts one returns at once here too, as in production.
+    env = {**os.environ, "DJANGO_DEBUG": os.environ.get("DJANGO_DEBUG", "1"),
+           "TASKS_BACKEND": os.environ.get("TASKS_BACKEND", "database")}
     manage = [PYTHON, "manage.py"]
     say("Migrating the database")
     run(*manage, "migrate", "--noinput", "-v", "0", env=env)
@@ -66,8 +70,38 @@ def serve(args: list[str]) -> None:
     run(*manage, "sync_content", env=env)
     run(*manage, "seed_demo", "--learners", "30", env=env)  # the demo class: something to look at
     address = args[0] if args else "127.0.0.1:8000"
+    worker = None
+    if env["TASKS_BACKEND"] == "database":
+        say("Starting the task worker (manage.py db_worker) for background tasks")
+        worker = subprocess.Popen([str(PYTHON), "manage.py", "db_worker", "--interval", "0.5"], cwd=ROOT, env=env)
     say(f"Serving Gateway Academy at http://{address}/ (Ctrl+C to stop)")
-    os.execve(str(PYTHON), [str(PYTHON), "manage.py", "runserver", address], env)
+    server = subprocess.Popen([str(PYTHON), "manage.py", "runserver", address], cwd=ROOT, env=env)
+    signal.signal(signal.SIGTERM, _interrupted)  # `kill` stops the children too, as Ctrl+C does
+    code = 0
+    try:
+        code = server.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for child in (server, worker):
+            if child is not None:
+                stop(child)
+    sys.exit(code)
+
+
+def _interrupted(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Stop a child we started: it may already have had Ctrl+C (same terminal); give it time, then kill."""
+    if process.poll() is None:
+        process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def manage(args: list[str]) -> None:
