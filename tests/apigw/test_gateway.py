@@ -184,6 +184,31 @@ def test_http_api_timeout_is_503_after_30_s():
     assert r.status == 503 and r.latency_ms == 30_000
 
 
+
+@pytest.mark.parametrize("api_type,function,status,body,error_header,source", [
+    ("rest", "slow", 504, '{"message": "Endpoint request timed out"}', "InternalServerErrorException",
+     "https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html"),
+    ("http", "slow", 503, '{"message":"Service Unavailable"}', None, "https://github.com/cortexlabs/cortex/issues/1225"),
+    ("rest", "bad-response", 502, '{"message": "Internal server error"}', "InternalServerErrorException",
+     "https://docs.aws.amazon.com/lambda/latest/dg/services-apigateway-errors.html"),
+    ("http", "bad-response", 500, '{"message":"Internal Server Error"}', None,
+     "https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-troubleshooting-lambda.html"),
+    ("rest", "error", 502, '{"message": "Internal server error"}', "InternalServerErrorException",
+     "https://docs.aws.amazon.com/lambda/latest/dg/services-apigateway-errors.html"),
+    ("http", "error", 500, '{"message":"Internal Server Error"}', None,
+     "https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-troubleshooting-lambda.html"),
+])
+def test_integration_errors_answer_as_documented_for_the_api_type_and_the_trace_cites_where(
+        api_type, function, status, body, error_header, source):
+    if api_type == "rest":
+        r = deployed(rest({"key": "GET /x", "integration": proxy(function)})).invoke(Request("GET", "/x", stage="prod"))
+    else:
+        design = http({"key": "GET /x", "integration": proxy(function, payload_format_version="2.0")})
+        r = deployed(design).invoke(Request("GET", "/x"))
+    assert (r.status, r.body, r.header("x-amzn-ErrorType")) == (status, body, error_header)
+    step = next(s for s in r.trace if s.step == "integration" and s.decision.startswith(str(status)))
+    assert f"Source: {source}" in step.detail
+
 # -- throttling, API keys and usage plans ----------------------------------------------------------------
 
 

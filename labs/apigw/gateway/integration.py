@@ -24,6 +24,7 @@ from .context import Ctx
 from .core import ACCOUNT_ID, USER_AGENT, GatewayError, header
 from .context import request_time
 from .dynamodb import Tables
+from .responses import source
 
 PROXY_KEYS_V1 = {"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"}
 PROXY_KEYS_V2 = PROXY_KEYS_V1 | {"cookies"}
@@ -355,10 +356,12 @@ def integration(ctx: Ctx) -> None:
 
 def _timeout(ctx: Ctx, what: str, duration: float) -> GatewayError:
     limit = float(ctx.route.integration.effective_timeout_ms)
+    answer = {"http": "503 Service Unavailable", "rest": "504 Endpoint request timed out"}.get(ctx.api.api_type)
+    told = f" The client gets {answer}.{source(ctx.api.api_type, 'timeout')}" if answer else ""
     return ctx.fail("integration", "INTEGRATION_TIMEOUT",
                     f"{what} had not answered after {limit:g} ms, the integration timeout; API Gateway stopped waiting "
                     f"after exactly one attempt and does not retry. The backend keeps running (it needs "
-                    f"{duration:g} ms) and whatever it does still happens.", ms=limit, lesson="timeout")
+                    f"{duration:g} ms) and whatever it does still happens.{told}", ms=limit, lesson="timeout")
 
 
 def _mock(ctx: Ctx) -> None:
@@ -433,7 +436,8 @@ def _proxy_result(ctx: Ctx, inv: Invocation, kind: str, logs: str) -> None:
         raise ctx.fail("integration", "INTEGRATION_FAILURE", f"The function {label} raised "
                        f"{payload.get('errorType')}: {payload.get('errorMessage')} after {inv.duration_ms:g} ms. With a "
                        "proxy integration a function error is a " + ("502" if api.api_type == "rest" else "500")
-                       + "; API Gateway does not call it again." + logs, ms=step_ms, lesson="retries")
+                       + "; API Gateway does not call it again." + source(api.api_type, "malformed") + logs,
+                       ms=step_ms, lesson="retries")
     if kind == "proxy-2.0" and not (isinstance(payload, Mapping) and "statusCode" in payload):
         body = payload if isinstance(payload, str) else json.dumps(payload)
         ctx.backend = {"status": 200, "headers": {"Content-Type": "application/json"}, "body": body, "error": ""}
@@ -447,7 +451,7 @@ def _proxy_result(ctx: Ctx, inv: Invocation, kind: str, logs: str) -> None:
         raise ctx.fail("integration", "INTEGRATION_FAILURE", f"The function {label} returned a malformed proxy "
                        f"response: {problem}. Expected {{\"statusCode\": number, \"headers\": {{...}}, \"body\": "
                        "\"text\"}; API Gateway answers " + ("502 Bad Gateway." if api.api_type == "rest" else "500.")
-                       + logs, ms=step_ms, lesson="lambda-proxy")
+                       + source(api.api_type, "malformed") + logs, ms=step_ms, lesson="lambda-proxy")
     headers = {str(k): _header_text(v) for k, v in (payload.get("headers") or {}).items()}
     for name, values in (payload.get("multiValueHeaders") or {}).items():
         headers[str(name)] = ",".join(_header_text(v) for v in (values if isinstance(values, list) else [values]))

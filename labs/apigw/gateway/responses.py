@@ -44,8 +44,11 @@ REST = {
     "UNSUPPORTED_MEDIA_TYPE": Kind(415, "Unsupported Media Type", "UnsupportedMediaTypeException"),
     "RESOURCE_NOT_FOUND": Kind(404, "Not Found", "NotFoundException"),
     "API_CONFIGURATION_ERROR": Kind(500, "Internal server error", "InternalServerErrorException"),
-    # A malformed Lambda proxy response or a function error: 502 Bad Gateway.
+    # A malformed Lambda proxy response or a function error: 502 with {"message": "Internal server error"},
+    # as AWS's Lambda guide says (SOURCES["rest", "malformed"]). AWS's table of gateway response types gives
+    # INTEGRATION_FAILURE a default of 504, but the sandbox raises this type only for those two Lambda cases.
     "INTEGRATION_FAILURE": Kind(502, "Internal server error", "InternalServerErrorException"),
+    # 504, the INTEGRATION_TIMEOUT default status in AWS's table (SOURCES["rest", "timeout"]).
     "INTEGRATION_TIMEOUT": Kind(504, "Endpoint request timed out", "InternalServerErrorException"),
 }
 
@@ -68,9 +71,29 @@ HTTP = {
     "BAD_REQUEST_PARAMETERS": Kind(400, "Bad Request", ""),
     "UNSUPPORTED_MEDIA_TYPE": Kind(415, "Unsupported Media Type", ""),
     "API_CONFIGURATION_ERROR": Kind(500, "Internal Server Error", ""),
+    # A malformed Lambda response or a function error: {"message":"Internal Server Error"}, the 500 of
+    # AWS's HTTP API Lambda troubleshooting page (SOURCES["http", "malformed"]).
     "INTEGRATION_FAILURE": Kind(500, "Internal Server Error", ""),
+    # AWS's documentation gives no status for an HTTP API integration timeout (its 504 article explains
+    # REST's maximum integration timeout); HTTP APIs are seen to send 503 {"message":"Service Unavailable"}
+    # (a captured response: github.com/cortexlabs/cortex/issues/1225). SOURCES["http", "timeout"].
     "INTEGRATION_TIMEOUT": Kind(503, "Service Unavailable", ""),
 }
+
+#: Where each integration error's status comes from, quoted in the trace so a learner can check it.
+SOURCES = {
+    ("rest", "timeout"): "https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html",
+    ("rest", "malformed"): "https://docs.aws.amazon.com/lambda/latest/dg/services-apigateway-errors.html",
+    ("http", "timeout"): "https://github.com/cortexlabs/cortex/issues/1225 (an HTTP API's answer as captured; AWS's "
+                         "documentation states no status for it)",
+    ("http", "malformed"): "https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-troubleshooting-lambda.html",
+}
+
+
+def source(api_type: str, situation: str) -> str:
+    """" Source: <where the status is documented>." for an integration ``timeout`` or a ``malformed`` answer."""
+    found = SOURCES.get(("http" if api_type == "http" else "rest", situation))
+    return f" Source: {found}." if found else ""
 
 
 def _body(kind: Kind, message: str | None, api_type: str) -> str:
