@@ -580,6 +580,10 @@ def _replay_request(sb, p: Mapping[str, Any], index: int, start: float):
     from .gateway import Request
 
     headers = dict(p.get("headers", {}))
+    if p.get("sample_token"):
+        headers["Authorization"] = sb.sample_token(stage=p["stage"])
+    if "api_key" in p:
+        headers["x-api-key"] = sb.api_keys().get(p["api_key"], "")
     if p.get("body") and not any(k.lower() == "content-type" for k in headers):
         headers["Content-Type"] = "application/json"
     extra = {"source_ip": p["source_ip"]} if "source_ip" in p else {}
@@ -610,9 +614,14 @@ def _check_replay(ctx: _Ctx, p: Mapping[str, Any]) -> Outcome:
     missing = _stage_missing(ctx, p["stage"])
     if missing:
         return missing
+    from .gateway import SandboxError
+
     sb = ctx.sandbox.copy()
     start = sb.now_ms
-    responses = [sb.invoke(_replay_request(sb, p, i, start)) for i in range(p.get("count", 1))]
+    try:
+        responses = [sb.invoke(_replay_request(sb, p, i, start)) for i in range(p.get("count", 1))]
+    except SandboxError as exc:  # e.g. a sample token asked of a deployment without a JWT or Cognito authorizer
+        return False, f"The request could not be made on your sandbox: {exc}"
     what = f"{p['method']} {p['path']} on stage {p['stage']}"
     for r in responses:
         problem = _replay_problem(r, p)
@@ -747,6 +756,8 @@ CHECKS: dict[str, CheckSpec] = {
             "identity": _text,
             "source_ip": _text,
             "source_vpce": _text,
+            "sample_token": _flag,
+            "api_key": _text,
             "count": _whole(1, MAX_REPLAYS),
             "rate": _rate,
             "status": _whole(100, 599),

@@ -245,3 +245,16 @@ def test_every_troubleshooting_lab_starts_broken_and_is_solved_by_its_reference(
         at_start = evaluate(lab.starting_design, lab.objectives, sandbox=SandboxView(sb.to_dict(), observed(exchanges)))
         assert not all(r.met for r in at_start), lab.slug
         assert all(r.hint for r in at_start if not r.met)
+
+
+def test_a_replay_can_carry_a_sample_token_or_an_api_key():
+    from labs.apigw.scenarios import SCENARIO_DIR
+
+    orders = load_scenario(SCENARIO_DIR / "rest-order-service.yaml").reference_solution.to_dict()
+    _, view = deployed(orders)
+    listing = {"check": "replay", "stage": "prod", "method": "GET", "path": "/orders", "status": 200}
+    assert not check(orders, listing, view).met  # the Cognito authorizer refuses a call without a token
+    assert check(orders, {**listing, "sample_token": True}, view).met
+    _, plain = deployed(pricing())
+    result = check(pricing(), {**PRICES_V1, "sample_token": True}, plain)
+    assert not result.met and "could not be made" in result.hint
