@@ -168,3 +168,10 @@ def test_the_lab_page_says_it_starts_from_a_broken_deployment(learner_client, co
     assert "the team's broken one" in page
     page = learner_client.get(reverse("labs:detail", args=["canary-release"])).content.decode()
     assert "checked against your sandbox once you deploy" in page
+
+
+def test_a_logged_call_shows_what_the_caller_sent(learner_client, course):
+    attempt, _ = start(learner_client, "troubleshoot-mapping-template")
+    page = sandbox_page(learner_client, attempt)
+    assert "Request headers and body" in page and "&quot;quantity&quot;: 12" in page  # the shop sent it
+    assert "The request template for application/json ran" in page  # and the trace shows what it produced
