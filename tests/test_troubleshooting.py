@@ -175,3 +175,12 @@ def test_a_logged_call_shows_what_the_caller_sent(learner_client, course):
     page = sandbox_page(learner_client, attempt)
     assert "Request headers and body" in page and "&quot;quantity&quot;: 12" in page  # the shop sent it
     assert "The request template for application/json ran" in page  # and the trace shows what it produced
+
+
+def test_a_damaged_stored_sandbox_is_no_500(learner_client, course):
+    attempt, _ = start(learner_client, "troubleshoot-not-redeployed")
+    LabSandbox.objects.filter(attempt=attempt).update(state={"version": 99, "stages": [{"name": "prod"}]})
+    assert learner_client.get(builder(attempt, "api")).status_code == 200
+    page = sandbox_page(learner_client, attempt)
+    assert "could not be read" in page
+    assert "Not yet:" in check(learner_client, attempt)

@@ -516,24 +516,32 @@ class SandboxView:
     calls: Sequence[ObservedCall] = ()
 
     def copy(self):
-        """A fresh ``Sandbox`` from the stored state: a replay changes this copy only."""
-        from .gateway import Sandbox
+        """A fresh ``Sandbox`` from the stored state (a replay changes this copy only); None when the stored
+        state can't be read (from another version, or damaged): the checks then ask for a new deployment."""
+        from .gateway import Sandbox, SandboxError
 
-        return Sandbox.from_dict(self.state)
+        try:
+            return Sandbox.from_dict(self.state)
+        except (SandboxError, KeyError, TypeError, ValueError, AttributeError):
+            return None
 
     def stage(self, name: str) -> Mapping[str, Any] | None:
-        return next((s for s in self.state.get("stages", []) if s.get("name") == name), None)
+        stages = self.state.get("stages") if isinstance(self.state, Mapping) else None
+        if not isinstance(stages, list):
+            return None
+        return next((s for s in stages if isinstance(s, Mapping) and s.get("name") == name), None)
 
     def deployment_ids(self, name: str) -> set[str]:
         """The deployments a stage serves now (its own and its canary's): calls since it was last deployed."""
         stage = self.stage(name) or {}
-        ids = {stage.get("deployment_id", "")}
-        if stage.get("canary"):
-            ids.add(stage["canary"].get("deployment_id", ""))
+        ids = {str(stage.get("deployment_id", ""))}
+        if isinstance(stage.get("canary"), Mapping):
+            ids.add(str(stage["canary"].get("deployment_id", "")))
         return ids - {""}
 
 
 _UNDEPLOYED = "Nothing is deployed in your sandbox yet: open the sandbox and deploy the design, then try it."
+_UNREADABLE = "Your sandbox could not be read (it was stored by another version of the site): deploy again."
 
 
 def deciding_step(trace: Sequence[Any]) -> tuple[str, str]:
@@ -546,10 +554,11 @@ def deciding_step(trace: Sequence[Any]) -> tuple[str, str]:
 
 
 def _stage_missing(ctx: _Ctx, name: str) -> Outcome | None:
-    if ctx.sandbox is None or not ctx.sandbox.state.get("stages"):
+    stages = ctx.sandbox.state.get("stages") if ctx.sandbox is not None and isinstance(ctx.sandbox.state, Mapping) else None
+    if not stages or not isinstance(stages, list):
         return False, _UNDEPLOYED
     if ctx.sandbox.stage(name) is None:
-        deployed = ", ".join(s.get("name", "") for s in ctx.sandbox.state.get("stages", []))
+        deployed = ", ".join(str(s.get("name", "")) for s in stages if isinstance(s, Mapping))
         return False, f"Your sandbox has no stage {name!r} (it has {deployed}): add it in the Stages step and deploy."
     return None
 
@@ -559,6 +568,8 @@ def _check_deployed(ctx: _Ctx, p: Mapping[str, Any]) -> Outcome:
     if missing:
         return missing
     sb = ctx.sandbox.copy()
+    if sb is None or p["stage"] not in sb.stages:
+        return False, _UNREADABLE
     dep = sb.deployments.get(sb.stages[p["stage"]].deployment_id)
     if dep is None:
         return False, f"Stage {p['stage']!r} points at a deployment the sandbox no longer keeps: deploy again."
@@ -617,6 +628,8 @@ def _check_replay(ctx: _Ctx, p: Mapping[str, Any]) -> Outcome:
     from .gateway import SandboxError
 
     sb = ctx.sandbox.copy()
+    if sb is None:
+        return False, _UNREADABLE
     start = sb.now_ms
     try:
         responses = [sb.invoke(_replay_request(sb, p, i, start)) for i in range(p.get("count", 1))]

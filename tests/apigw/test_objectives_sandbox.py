@@ -258,3 +258,17 @@ def test_a_replay_can_carry_a_sample_token_or_an_api_key():
     _, plain = deployed(pricing())
     result = check(pricing(), {**PRICES_V1, "sample_token": True}, plain)
     assert not result.met and "could not be made" in result.hint
+
+
+@pytest.mark.parametrize("state", [
+    {"version": 99, "stages": [{"name": "prod"}]},
+    {"version": 1, "stages": [{"name": "prod", "deployment_id": "gone"}], "deployments": "nonsense"},
+    {"version": 1, "stages": "prod"},
+    {"stages": [None, 3, {"name": "prod", "canary": "x"}]},
+])
+def test_a_stored_sandbox_that_cannot_be_read_asks_for_a_new_deployment(state):
+    view = SandboxView(state, (ObservedCall("prod", "GET", "/prices", 200),))
+    for objective in (PRICES_V1, {"check": "deployed", "stage": "prod", "current": True},
+                      {"check": "traffic", "stage": "prod"}):
+        result = check(pricing(), objective, view)
+        assert not result.met and "deploy" in result.hint.lower()
