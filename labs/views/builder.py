@@ -111,6 +111,7 @@ def _finish(attempt: LabAttempt, analysis: Analysis) -> dict | None:
                  + (f", {', '.join(k.replace('_', ' ') for k in kinds)} integrations" if kinds else "")
                  + (f" and the stage{'s' if len(api.stages) != 1 else ''} {', '.join(s.name for s in api.stages)}"
                     if api.stages else ""),
+        "verb": "diagnosed and fixed" if analysis.scenario.troubleshooting else "built",
         "objectives": analysis.objective_results,
         "lessons": Lesson.objects.published().filter(slug__in=analysis.scenario.lessons).in_course_order(),
         "next": catalog.get(scenarios[index + 1]) if 0 <= index < len(scenarios) - 1 else None,
