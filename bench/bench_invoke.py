@@ -82,6 +82,14 @@ def rate(client: Client, url: str, seconds: float, headers: dict[str, str] | Non
     return count / (time.perf_counter() - started)
 
 
+def refill(key: str) -> None:
+    """A minute of virtual time: the account's token bucket (burst 5,000) is full again for the next round."""
+    row = LabSandbox.objects.get(key=key)
+    sb = row.load()
+    sb.advance(60_000)
+    row.store(sb)
+
+
 def deploy_ms(user: User, runs: int = 5) -> float:
     """Median time of the web side's deploy of a 300-route design into a fresh sandbox, by a process that
     hasn't resolved the design before."""
@@ -105,7 +113,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     user = User.objects.create_user(f"bench-{uuid.uuid4().hex[:8]}", password="bench-password-123")
     data = load_scenario(ROOT / "labs" / "scenarios" / "rest-order-service.yaml").reference_solution.to_dict()
-    for stage in data["stages"]:  # every request of the run is at one virtual instant: no 429 halfway
+    for stage in data["stages"]:  # a round's requests are at one virtual instant: no 429 halfway
         stage.update(throttle_rate=1_000_000, throttle_burst=1_000_000)
     design = Design.from_dict(data)
     attempt = LabAttempt.objects.create(user=user, scenario="rest-order-service", design=design.to_dict())
@@ -122,6 +130,7 @@ def main() -> None:
         statements = [q["sql"] for q in queries.captured_queries]  # read now: the next request clears the log
         pairs = []
         for _ in range(args.rounds):
+            refill(row.key)
             pairs.append((rate(client, "/bare/", args.seconds), rate(client, url, args.seconds, token)))
     bare, sandbox = sorted(pairs, key=lambda p: p[1] / p[0])[len(pairs) // 2]
     print(f"database {connection.vendor}, cache {'redis' if os.environ.get('REDIS_URL') else 'local memory'}")

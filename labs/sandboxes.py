@@ -14,7 +14,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -45,8 +45,6 @@ def locked(attempt: LabAttempt) -> LabSandbox:
 
 def deploy(attempt: LabAttempt, design: Design, *, canary_stage: str = ""):
     """Snapshot the design in the attempt's sandbox (made on first use); REST: optionally as a canary."""
-    from django.db import connection, transaction
-
     with transaction.atomic():
         row = LabSandbox.objects.select_for_update().filter(attempt=attempt).first()
         if row is None:
@@ -142,21 +140,24 @@ def _log(sandbox_id: int, source: str, data: dict[str, Any], response: Response)
 
 
 def _call(sandbox_id: int, source: str, data: dict[str, Any], response: Response) -> SandboxCall:
+    call = SandboxCall(**_call_values(sandbox_id, source, data, response))
+    call.prediction = _prediction(data, response, call.deciding_step) if source == SandboxCall.Source.CONSOLE else {}
+    return call
+
+
+def _call_values(sandbox_id: int, source: str, data: dict[str, Any], response: Response) -> dict[str, Any]:
+    """A ``SandboxCall``'s fields (by attname): the request (its token hidden, bodies cut) and the answer."""
     request = {k: v for k, v in data.items() if k in ("headers", "query", "body", "identity", "source_vpce")}
     request["headers"] = {k: ("(sample token)" if k.lower() == "authorization" else v)
                           for k, v in dict(request.get("headers") or {}).items()}
     request["body"] = _cut(str(request.get("body") or ""))
-    call = SandboxCall(
-        sandbox_id=sandbox_id, source=source, stage=str(data.get("stage") or "")[:128],
-        method=str(data.get("method", ""))[:10], path=str(data.get("path", ""))[:500], status=response.status,
-        arm=response.arm, error_type=response.error_type[:60], deployment_id=response.deployment_id[:20],
-        request=request, response={"headers": dict(response.headers), "body": _cut(response.body),
-                                   "latency_ms": response.latency_ms, "seed": response.seed,
-                                   "request_id": response.request_id},
-        trace=[s.to_dict() for s in response.trace],
-    )
-    call.prediction = _prediction(data, response, call.deciding_step) if source == SandboxCall.Source.CONSOLE else {}
-    return call
+    return {"sandbox_id": sandbox_id, "source": source, "stage": str(data.get("stage") or "")[:128],
+            "method": str(data.get("method", ""))[:10], "path": str(data.get("path", ""))[:500],
+            "status": response.status, "arm": response.arm, "error_type": response.error_type[:60],
+            "deployment_id": response.deployment_id[:20], "request": request,
+            "response": {"headers": dict(response.headers), "body": _cut(response.body),
+                         "latency_ms": response.latency_ms, "seed": response.seed, "request_id": response.request_id},
+            "trace": [s.to_dict() for s in response.trace]}
 
 
 def _trim(sandbox_id: int) -> None:
@@ -179,9 +180,10 @@ def invoke_url(key: str, request: HttpRequest, path: str, body: str, limit: Limi
     ``state`` part: an invoke changes nothing else, and the deployments' designs are the bulk of the
     row), the call logged. The SQL is written once per process (``_InvokeSql``), not compiled by the
     ORM on every request; deployments are not resolved again (``Deployment.restore``)."""
-    sql = _invoke_sql(connection.vendor)
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql.select, [key, connection.ops.adapt_datetimefield_value(timezone.now())])
+    db = connections[DEFAULT_DB_ALIAS]  # once: every use of the ``connection`` proxy looks the connection up
+    sql, ops = _invoke_sql(db.vendor), db.ops
+    with transaction.atomic(), db.cursor() as cursor:
+        cursor.execute(sql.select, [key, ops.adapt_datetimefield_value(timezone.now())])
         found = cursor.fetchone()
         if found is None:
             return "missing"
@@ -193,14 +195,14 @@ def invoke_url(key: str, request: HttpRequest, path: str, body: str, limit: Limi
         stage, rest = split_invoke_path("/" + path, sb.stages)
         gateway_request = http_request(request, stage, rest, body)
         response = sb.invoke(gateway_request)
-        now = connection.ops.adapt_datetimefield_value(timezone.now())
-        if restored:
-            state = sb.state.to_dict(copy_values=False)
-            cursor.execute(sql.update_state, [connection.ops.adapt_json_value(state, None), now, pk])
-        else:
-            cursor.execute(sql.update_all, [connection.ops.adapt_json_value(sb.to_dict(), None), now, pk])
-        call = _call(pk, SandboxCall.Source.URL, request_record(gateway_request), response)
-        cursor.execute(sql.insert_call, [f.get_db_prep_save(f.pre_save(call, True), connection) for f in sql.call_fields])
+        now = timezone.now()
+        written = sb.state.to_dict(copy_values=False) if restored else sb.to_dict()
+        cursor.execute(sql.update_state if restored else sql.update_all,
+                       [ops.adapt_json_value(written, None), ops.adapt_datetimefield_value(now), pk])
+        values = _call_values(pk, SandboxCall.Source.URL, request_record(gateway_request), response)
+        values.update(at=now, prediction={})
+        cursor.execute(sql.insert_call, [f.get_db_prep_save(values[f.attname] if f.attname in values else f.get_default(),
+                                                            db) for f in sql.call_fields])
         if sb.state.counter % 10 == 0 or SandboxCall.KEEP_CALLS < 10:  # trim now and then
             _trim(pk)
     return response
