@@ -165,3 +165,63 @@ def test_a_design_with_errors_is_not_planned(learner_client, course, site_aws):
     response = learner_client.post(reverse("labs:aws_plan", args=[attempt.pk]),
                                    {"region": REGION, "hours": "2.0", "credential": "role"}, follow=True)
     assert "Fix the rule errors" in response.content.decode() and not attempt.aws_deployments.exists()
+
+
+def test_the_progress_partial_for_htmx_and_its_polling(learner_client, ready):
+    row = plan(learner_client, ready)
+    AwsDeployment.objects.filter(pk=row.pk).update(job="apply")  # queued, no worker yet
+    url = reverse("labs:aws_progress", args=[ready.pk, row.pk])
+    fragment = learner_client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert fragment.lstrip().startswith('<div id="aws-progress"') and "<html" not in fragment
+    assert 'hx-trigger="every 1s"' in fragment and "waiting for a worker" in fragment
+    AwsDeployment.objects.filter(pk=row.pk).update(job="")
+    apply(learner_client, row)
+    fragment = learner_client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert 'data-finished="yes"' in fragment and "hx-trigger" not in fragment  # done: the polling stops
+
+
+def test_the_builder_links_to_aws_only_for_a_design_without_errors(learner_client, ready):
+    page = learner_client.get(ready.get_absolute_url()).content.decode()
+    assert reverse("labs:aws", args=[ready.pk]) in page
+    ready.design = {**ready.design, "routes": [{"method": "GET", "path": "no-slash"}]}
+    ready.save()
+    assert reverse("labs:aws", args=[ready.pk]) not in learner_client.get(ready.get_absolute_url()).content.decode()
+
+
+def test_the_list_of_deployments_takes_the_same_queries_for_one_or_many(learner_client, ready,
+                                                                       django_assert_max_num_queries):
+    from django.utils import timezone
+
+    def make(n):
+        for i in range(n):
+            AwsDeployment.objects.create(attempt=ready, deployment_id=f"ga-list{AwsDeployment.objects.count():04d}",
+                                         region=REGION, status="deployed", record={"x": i},
+                                         expires_at=timezone.now())
+
+    make(1)
+    with django_assert_max_num_queries(4):
+        one = learner_client.get(reverse("labs:aws_list")).content.decode()
+    make(20)
+    with django_assert_max_num_queries(4):
+        many = learner_client.get(reverse("labs:aws_list")).content.decode()
+    assert one.count("ga-list") < many.count("ga-list")
+
+
+def test_a_teardown_that_fails_lists_exactly_what_is_left_and_why_then_can_be_run_again(learner_client, ready, site_aws):
+    row = plan(learner_client, ready)
+    apply(learner_client, row)
+    for n in range(2, 40):  # every change after the AssumeRole refused
+        site_aws.proxy.fail_nth(n)
+    teardown(learner_client, row)
+    row.refresh_from_db()
+    assert row.status == "teardown_incomplete" and row.record["leftovers"]
+    page = html.unescape(progress(learner_client, row))
+    assert 'data-testid="leftovers"' in page and "Left in your account" in page
+    for item in row.record["leftovers"]:
+        assert f"{item['kind']} <code>{item.get('name') or item['id']}</code>: {item['why']}" in page
+    assert any(item["kind"] == "rest_api" for item in row.record["leftovers"])
+    assert "Tear down" in page  # still up: try again
+    site_aws.proxy.reset()
+    teardown(learner_client, row)
+    row.refresh_from_db()
+    assert row.status == "torn_down" and 'data-testid="nothing-left"' in progress(learner_client, row)
