@@ -225,3 +225,30 @@ def test_a_teardown_that_fails_lists_exactly_what_is_left_and_why_then_can_be_ru
     teardown(learner_client, row)
     row.refresh_from_db()
     assert row.status == "torn_down" and 'data-testid="nothing-left"' in progress(learner_client, row)
+
+
+def test_the_servers_own_credentials_only_when_an_administrator_enables_them(learner_client, ready, settings):
+    url = reverse("labs:aws", args=[ready.pk])
+    assert 'value="server"' not in learner_client.get(url).content.decode()
+    settings.AWS_DEPLOY_SERVER_CREDENTIALS = True
+    assert 'value="server"' in learner_client.get(url).content.decode()
+    row = plan(learner_client, ready, credential="server")
+    apply(learner_client, row)
+    row.refresh_from_db()
+    assert row.status == "deployed" and row.record["credential_source"] == {"kind": "server"}
+    settings.AWS_DEPLOY_SERVER_CREDENTIALS = False  # turned off since: teardown is refused, in words
+    response = teardown(learner_client, row)
+    assert "turned off on this site" in learner_client.get(response["Location"]).content.decode()
+
+
+def test_aws_that_cannot_be_reached_is_a_clear_message(learner_client, ready, settings):
+    from ..apigw.moto_server import free_port
+
+    row = plan(learner_client, ready)
+    settings.AWS_DEPLOY_ENDPOINT_URL = f"http://127.0.0.1:{free_port()}"  # nobody listens there
+    response = apply(learner_client, row)
+    assert response.status_code == 302
+    row.refresh_from_db()
+    assert row.status == "planned" and "Could not reach AWS" in row.problem
+    page = progress(learner_client, row)
+    assert "could not assume your role" in page and "Traceback" not in page
