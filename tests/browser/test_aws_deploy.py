@@ -98,3 +98,34 @@ def test_deploy_watch_the_calls_read_the_result_and_tear_down(page, course, aws,
     page.goto("/labs/aws/")
     assert page.get_by_role("cell", name=row.deployment_id).is_visible()
     assert page.get_by_text("Torn down").first.is_visible()
+
+
+def test_on_a_phone_with_the_keyboard_only(phone_page, course, aws, settings):
+    settings.AWS_DEPLOY_ENDPOINT_URL = aws.endpoint
+    settings.AWS_SITE_PRINCIPAL = SITE_PRINCIPAL
+    page = phone_page
+    user = make_user("ada", first_name="Ada")
+    solution = catalog.scenarios()["rest-order-service"].reference_solution
+    attempt = LabAttempt.objects.create(user=user, scenario="rest-order-service", title="Orders",
+                                        design=solution.to_dict(), steps_saved=list(STEP_IDS))
+    log_in(page, "ada", PASSWORD)
+    page.goto(f"/labs/designs/{attempt.pk}/aws/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the phone
+    assert_accessible(page)
+    page.get_by_label("Your role's ARN (the stack's RoleArn output)").focus()
+    page.keyboard.type("arn:aws:iam::123456789012:role/GatewayAcademyDeployer")
+    page.keyboard.press("Enter")
+    page.get_by_text("Role connected: the site assumes it").wait_for()
+    page.get_by_label("Region").focus()
+    page.keyboard.press("Tab")  # stage
+    page.keyboard.press("Tab")  # hours
+    page.keyboard.press("Tab")  # the chosen credentials radio
+    page.keyboard.press("ArrowDown")  # the next one: pasted credentials
+    assert page.get_by_label("Temporary credentials I paste for this deployment").is_checked()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # Show the plan
+    page.wait_for_url("**/plan/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.get_by_label("Temporary credentials").is_visible()
+    assert page.get_by_text("is not torn down automatically").is_visible()
+    assert_accessible(page)
