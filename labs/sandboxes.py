@@ -195,17 +195,29 @@ def invoke_url(key: str, request: HttpRequest, path: str, body: str, limit: Limi
         stage, rest = split_invoke_path("/" + path, sb.stages)
         gateway_request = http_request(request, stage, rest, body)
         response = sb.invoke(gateway_request)
-        now = timezone.now()
-        written = sb.state.to_dict(copy_values=False) if restored else sb.to_dict()
-        cursor.execute(sql.update_state if restored else sql.update_all,
-                       [ops.adapt_json_value(written, None), ops.adapt_datetimefield_value(now), pk])
-        values = _call_values(pk, SandboxCall.Source.URL, request_record(gateway_request), response)
-        values.update(at=now, prediction={})
-        cursor.execute(sql.insert_call, [f.get_db_prep_save(values[f.attname] if f.attname in values else f.get_default(),
-                                                            db) for f in sql.call_fields])
+        _store_and_log(cursor, db, sql, pk, sb, restored, gateway_request, response)
         if sb.state.counter % 10 == 0 or SandboxCall.KEEP_CALLS < 10:  # trim now and then
             _trim(pk)
     return response
+
+
+def _store_and_log(cursor, db, sql: _InvokeSql, pk: int, sb: Sandbox, restored: bool, gateway_request: Request,
+                   response: Response) -> None:
+    """The state written back (only its ``state`` part when the stored sandbox was restored, else whole)
+    and the call logged: one statement on PostgreSQL (a data-modifying WITH), so one round trip."""
+    now = timezone.now()
+    written = sb.state.to_dict(copy_values=False) if restored else sb.to_dict()
+    update = [db.ops.adapt_json_value(written, None), db.ops.adapt_datetimefield_value(now), pk]
+    values = _call_values(pk, SandboxCall.Source.URL, request_record(gateway_request), response)
+    values.update(at=now, prediction={})
+    insert = [f.get_db_prep_save(values[f.attname] if f.attname in values else f.get_default(), db)
+              for f in sql.call_fields]
+    statement = sql.update_state if restored else sql.update_all
+    if db.vendor == "postgresql":
+        cursor.execute(f"WITH written AS ({statement}) {sql.insert_call}", update + insert)
+    else:
+        cursor.execute(statement, update)
+        cursor.execute(sql.insert_call, insert)
 
 
 @dataclass(frozen=True)

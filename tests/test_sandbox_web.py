@@ -213,8 +213,13 @@ def test_an_invoke_url_request_reads_locks_writes_and_logs_in_three_statements(l
     with CaptureQueriesContext(connection) as queries:
         assert Client().get(f"/sandbox/{sandbox.key}/prod/orders").status_code == 401
     statements = [q["sql"].split(" ", 1)[0].upper() for q in queries.captured_queries]
-    assert [s for s in statements if s not in ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE")] == [
-        "SELECT", "UPDATE", "INSERT"], statements
+    if connection.vendor == "postgresql":  # the write and the log in one statement: one round trip
+        expected = ["SELECT", "WITH"]
+        written = next(q["sql"] for q in queries.captured_queries if q["sql"].startswith("WITH"))
+        assert "UPDATE" in written and "INSERT" in written
+    else:
+        expected = ["SELECT", "UPDATE", "INSERT"]
+    assert [s for s in statements if s not in ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE")] == expected, statements
     select = next(q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT"))
     assert "design" not in select  # the attempt's design is not read
     if connection.features.has_select_for_update:
