@@ -17,6 +17,7 @@ likely mistake").
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -601,7 +602,13 @@ def _replay_request(sb, p: Mapping[str, Any], index: int, start: float):
     rate = p.get("rate") or 20.0
     return Request(p["method"], p["path"], stage=p["stage"], headers=headers, query=p.get("query", ""),
                    body=p.get("body", ""), source_vpce=p.get("source_vpce", ""), identity=p.get("identity", ""),
-                   at_ms=start + index * 1000.0 / rate, seed=index + 1, **extra)
+                   at_ms=start + index * 1000.0 / rate, seed=_replay_seed(index), **extra)
+
+
+def _replay_seed(index: int) -> int:
+    """The seed of a replay's n-th request: fixed (a replay is deterministic) and well mixed, so a canary's
+    share among the replayed requests is a fair sample of its percentage."""
+    return int(hashlib.sha256(f"replay:{index}".encode()).hexdigest()[:12], 16)
 
 
 def _replay_problem(response, p: Mapping[str, Any]) -> str:
