@@ -185,3 +185,8 @@ def test_a_damaged_stored_sandbox_is_no_500(learner_client, course):
     page = sandbox_page(learner_client, attempt)
     assert "could not be read" in page
     assert "Not yet:" in check(learner_client, attempt)
+
+
+def test_the_lab_list_marks_the_troubleshooting_labs(client, course):
+    html = client.get(reverse("labs:index")).content.decode()
+    assert html.count(">Troubleshooting</span>") == len(TROUBLESHOOTING)
