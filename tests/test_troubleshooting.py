@@ -190,3 +190,12 @@ def test_a_damaged_stored_sandbox_is_no_500(learner_client, course):
 def test_the_lab_list_marks_the_troubleshooting_labs(client, course):
     html = client.get(reverse("labs:index")).content.decode()
     assert html.count(">Troubleshooting</span>") == len(TROUBLESHOOTING)
+
+
+def test_a_console_call_by_htmx_refreshes_the_lab_panel(learner_client, course):
+    attempt, _ = start(learner_client, "troubleshoot-stage-variable")
+    response = learner_client.post(reverse("labs:sandbox_send", args=[attempt.pk]),
+                                   {"stage": "prod", "method": "GET", "path": "/prices"}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert 'id="result"' in html and 'id="lab-objectives"' in html and 'hx-swap-oob="true"' in html
+    assert "<html" not in html

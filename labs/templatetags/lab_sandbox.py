@@ -18,7 +18,8 @@ register = template.Library()
 
 
 @register.inclusion_tag("labs/_sandbox_objectives.html")
-def sandbox_objectives(attempt: LabAttempt) -> dict:
+def sandbox_objectives(attempt: LabAttempt, oob: bool = False) -> dict:
+    """``oob``: rendered beside an htmx answer (a console call), to replace the panel already on the page."""
     scenario = catalog.get(attempt.scenario)
     if scenario is None:
         return {"scenario": None}
@@ -26,5 +27,5 @@ def sandbox_objectives(attempt: LabAttempt) -> dict:
     return {
         "attempt": attempt, "scenario": scenario, "results": analysis.objective_results,
         "met": analysis.objectives_met, "errors": analysis.errors, "complete": attempt.completed_at is not None,
-        "brief_html": render_markdown(scenario.brief).html if scenario.troubleshooting else "",
+        "brief_html": render_markdown(scenario.brief).html if scenario.troubleshooting else "", "oob": oob,
     }
