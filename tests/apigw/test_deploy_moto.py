@@ -407,3 +407,22 @@ def test_manage_py_apigw_deploy(aws, tmp_path):
     assert last.startswith("deployment ga-")
     lines: list[str] = []  # teardown's command is the same wrapper (one Django start-up is enough here)
     assert cli.teardown_deployment(last.split()[1], records=str(tmp_path / "rec"), out=lines.append) == 0, lines
+
+
+def test_a_run_that_cannot_reach_aws_says_nothing_was_changed(aws):
+    """No network to AWS (or a Region that isn't enabled): the first call, a read, fails. Nothing was
+    sent that changes the account, so there is nothing to undo or look for — and no listing of the
+    account (which could not be reached either) stands in the way of a plain answer."""
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{s.getsockname()[1]}"
+    d = Deployer(Target(aws.session(), REGION, closed, max_attempts=1, connect_timeout=1), MemoryRecorder())
+    record = d.apply(make_plan(factory.valid_dict("rest"), region=REGION))
+    assert record.status == "rolled_back"
+    assert "nothing was changed in your account" in record.message
+    assert record.message.count("Could not reach AWS") == 1
+    assert record.leftovers == [] and record.state == {}
+    calls = [e["call"] for e in record.log if e["phase"] == "started"]
+    assert calls == ["sts.get_caller_identity"]

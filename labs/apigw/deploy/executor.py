@@ -285,6 +285,8 @@ class Deployer:
         self._save(record)
         n, plan = failed["run"], Plan.from_dict(failed["plan"])
         steps = {s.index: s for s in plan.steps}
+        if all(steps[i].action == "read" for i in record.steps_started(n)):
+            return self._nothing_changed(record, rb, cause)
         done = record.steps_done(n)
         # a step started but never finished may have taken effect (a crash, a lost response, a 5xx):
         # find what it made. A 4xx answer is a refusal: nothing was made.
@@ -352,6 +354,18 @@ class Deployer:
         record.status = "rollback_incomplete" if errors or (first and record.leftovers) else (
             "rolled_back" if first else "deployed")
         if record.status == "deployed":
+            message += " The previous deployment is still in place."
+        record.finish_run(rb, record.status, message)
+        self._save(record)
+        return record
+
+    def _nothing_changed(self, record: DeploymentRecord, rb: dict[str, Any], cause: str) -> DeploymentRecord:
+        """The run failed before its first change (on reading the account id): nothing to undo or look
+        for — no create was ever sent, so there can be no orphan either."""
+        first = not any(r["kind"] == "apply" and r.get("outcome") == "deployed" for r in record.runs)
+        record.status = "rolled_back" if first else "deployed"
+        message = f"{cause} The run stopped before its first change: nothing was changed in your account."
+        if not first:
             message += " The previous deployment is still in place."
         record.finish_run(rb, record.status, message)
         self._save(record)
