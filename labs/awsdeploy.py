@@ -337,6 +337,8 @@ def _apply(row: AwsDeployment, deployer: Deployer, source: dict[str, str]) -> De
     if previous is not None and plan.run != previous.next_run:
         raise AwsProblem("The plan is out of date (the deployment changed since it was made): make the plan again.")
     preflight(plan, deployer.target)
+    if previous is not None:  # what reaps it (or can't) is what this run used
+        previous.credential_source = source
     record = deployer.apply(plan, previous, credential_source=source)
     AwsDeployment.objects.filter(pk=row.pk).update(plan=None)
     if record.status == "deployed":

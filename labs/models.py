@@ -301,7 +301,9 @@ class AwsDeployment(models.Model):
     #: statuses in which something may exist in AWS
     UP = ("applying", "deployed", "rolling_back", "rollback_incomplete", "tearing_down", "teardown_incomplete")
 
-    attempt = models.ForeignKey(LabAttempt, on_delete=models.CASCADE, related_name="aws_deployments")
+    # PROTECT: the row is the only record of what is in the learner's account (and the reaper's way to it);
+    # deleting the design or the learner first needs the deployments torn down and their rows removed.
+    attempt = models.ForeignKey(LabAttempt, on_delete=models.PROTECT, related_name="aws_deployments")
     deployment_id = models.CharField(max_length=20, unique=True)
     region = models.CharField(max_length=32)
     stage = models.CharField(max_length=128, blank=True)

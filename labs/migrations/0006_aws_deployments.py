@@ -46,7 +46,7 @@ class Migration(migrations.Migration):
                 ('expires_at', models.DateTimeField(blank=True, db_index=True, null=True)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
-                ('attempt', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='aws_deployments', to='labs.labattempt')),
+                ('attempt', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='aws_deployments', to='labs.labattempt')),
             ],
             options={
                 'ordering': ['-created_at', '-id'],
