@@ -170,3 +170,35 @@ def test_an_interrupted_run_can_be_rolled_back(learner_client, ready, site_aws, 
     row.refresh_from_db()
     assert row.status == "rolled_back", row.message
     account_is_empty(site_aws, _as_record(row))
+
+
+def test_a_click_a_resume_and_the_reaper_never_run_a_deployment_at_once(learner_client, ready, site_aws):
+    row = plan(learner_client, ready)
+    apply(learner_client, row)
+    claimed = awsdeploy.claim(row.pk, None)  # a run has it (a worker tearing it down, say)
+    assert claimed is not None
+    _, token, _ = claimed
+    response = learner_client.post(f"/labs/designs/{ready.pk}/aws/{row.pk}/teardown/", follow=True)
+    assert "running now" in response.content.decode()
+    assert AwsDeployment.objects.get(pk=row.pk).job == ""  # nothing queued behind its back
+    assert awsdeploy.claim(row.pk, None) is None  # a second run can't take it
+    _expire(row)
+    assert awsdeploy.claim_next_due(timezone.now()) is None  # nor the reaper
+    AwsDeployment.objects.filter(pk=row.pk).update(job="teardown")
+    assert awsdeploy.run(row.pk, "teardown") == "skipped"
+    awsdeploy.release(row.pk, token)
+    assert awsdeploy.run(row.pk, "teardown") == "torn_down"
+
+
+def test_a_run_whose_claim_was_taken_stops_at_its_next_save(learner_client, ready):
+    from labs.apigw.deploy import DeploymentRecord
+
+    row = plan(learner_client, ready)
+    _, token, _ = awsdeploy.claim(row.pk, None)
+    recorder = awsdeploy.RowRecorder(row.pk, token)
+    record = DeploymentRecord(deployment_id=row.deployment_id, region="us-east-1", status="applying")
+    recorder.save(record, None)
+    assert AwsDeployment.objects.get(pk=row.pk).status == "applying"
+    AwsDeployment.objects.filter(pk=row.pk).update(claimed_by="another-run")  # its claim ran out and was taken
+    with pytest.raises(awsdeploy.ClaimLost):
+        recorder.save(record, None)
