@@ -534,6 +534,7 @@ def progress(row: AwsDeployment) -> dict[str, Any]:
     if finished and not row.interrupted and main.get("outcome") != "failed":
         percent = 100
     return {"lines": _lines(record, group), "done": done, "total": total, "percent": min(percent, 100),
+            "notes": list((main.get("plan") or {}).get("notes") or ()),
             "kind": main["kind"], "rolled_back": current["kind"] == "rollback", "finished": finished,
             "outcome": current.get("outcome")}
 

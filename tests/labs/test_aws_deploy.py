@@ -252,3 +252,18 @@ def test_aws_that_cannot_be_reached_is_a_clear_message(learner_client, ready, se
     assert row.status == "planned" and "Could not reach AWS" in row.problem
     page = progress(learner_client, row)
     assert "could not assume your role" in page and "Traceback" not in page
+
+
+def test_a_missing_lambda_function_is_found_before_the_calls_and_told_in_words(learner_client, course, site_aws):
+    from ..test_sandbox_web import solved
+    from .aws_support import SLUG, make_role
+
+    attempt = solved(learner_client, SLUG)  # its functions are not made in moto this time
+    learner_client.post(reverse("labs:aws_role", args=[attempt.pk]), {"role_arn": make_role(site_aws)})
+    row = plan(learner_client, attempt)
+    apply(learner_client, row)
+    row.refresh_from_db()
+    assert row.status == "rolled_back"
+    page = html.unescape(progress(learner_client, row))
+    assert "does not exist: the step that gives API Gateway permission to invoke it will fail" in page  # preflight
+    assert "The Lambda function arn:aws:lambda:us-east-1:123456789012:function:orders-api does not exist" in page
