@@ -309,8 +309,9 @@ def _check_in_sandbox(source: str, objectives: list[Objective], solution: Design
         raise ScenarioError(f"{source}.reference_solution: deployed to a sandbox, misses objective(s): {listed}")
 
 
-def parse_scenario(data: Any, source: str, *, slug_from_name: str | None = None) -> Scenario:
-    """Build and check a scenario from parsed YAML; errors start with ``source``."""
+def parse_scenario(data: Any, source: str, *, slug_from_name: str | None = None, run: bool = True) -> Scenario:
+    """Build and check a scenario from parsed YAML; errors start with ``source``. ``run=False`` skips running
+    the lab in a sandbox (for a process that serves files ``manage.py check`` has already run)."""
     if not isinstance(data, Mapping):
         raise ScenarioError(f"{source}: the file must hold a YAML mapping")
     _unknown(data, _REQUIRED + _OPTIONAL, source)
@@ -357,7 +358,7 @@ def parse_scenario(data: Any, source: str, *, slug_from_name: str | None = None)
         raise ScenarioError(f"{source}.reference_solution: misses objective(s): {listed}")
     starting = _design(data["starting_design"], f"{source}.starting_design", api_type) if "starting_design" in data else None
     setup = _sandbox_setup(data["sandbox"], f"{source}.sandbox", api_type, starting) if "sandbox" in data else None
-    if needs_sandbox(objectives) or setup is not None:
+    if run and (needs_sandbox(objectives) or setup is not None):
         _check_in_sandbox(source, objectives, solution, starting, setup)
     return Scenario(
         slug=slug,
@@ -377,8 +378,8 @@ def parse_scenario(data: Any, source: str, *, slug_from_name: str | None = None)
     )
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and check one scenario file."""
+def load_scenario(path: str | Path, *, run: bool = True) -> Scenario:
+    """Read and check one scenario file (``run``: see ``parse_scenario``)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -390,10 +391,10 @@ def load_scenario(path: str | Path) -> Scenario:
         mark = getattr(exc, "problem_mark", None)
         at = f" line {mark.line + 1}" if mark is not None else ""
         raise ScenarioError(f"{path}:{at} is not valid YAML: {getattr(exc, 'problem', exc)}") from None
-    return parse_scenario(data, str(path), slug_from_name=path.stem)
+    return parse_scenario(data, str(path), slug_from_name=path.stem, run=run)
 
 
-def load_all(directory: str | Path) -> list[Scenario]:
+def load_all(directory: str | Path, *, run: bool = True) -> list[Scenario]:
     """Every ``*.yaml`` scenario in ``directory``, in course order (``order``, then slug); all broken
     files reported at once."""
     directory = Path(directory)
@@ -402,7 +403,7 @@ def load_all(directory: str | Path) -> list[Scenario]:
     scenarios, problems = [], []
     for path in sorted(directory.glob("*.yaml")):
         try:
-            scenarios.append(load_scenario(path))
+            scenarios.append(load_scenario(path, run=run))
         except ScenarioError as exc:
             problems.append(str(exc))
     if problems:
