@@ -109,9 +109,16 @@ def _handle_deploy_command(command: BaseCommand, action: str, file: str | None, 
 def _reap_site(out) -> int:
     """The site's deployments past their time, each claimed under SELECT ... FOR UPDATE SKIP LOCKED (safe
     from cron on several servers). Pasted-credential ones are reported, not failed: only the learner can."""
+    from django.db import DatabaseError
+
     from labs import awsdeploy
 
-    results = awsdeploy.reap_due(out=lambda line: out(f"site: {line}"))
+    try:
+        results = awsdeploy.reap_due(out=lambda line: out(f"site: {line}"))
+    except DatabaseError as exc:  # a command-line install that never migrated has no site deployments
+        out(f"site: not reaped, the database can't be read ({type(exc).__name__}: run manage.py migrate, "
+            "or use --only files).")
+        return 1
     if not results:
         out("site: nothing to reap.")
     failed = [r for r in results if not r["reaped"] and "pasted" not in r["why"]]
