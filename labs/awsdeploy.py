@@ -424,9 +424,17 @@ def claim_next_due(now: datetime, skip: set[int] = frozenset()) -> tuple[AwsDepl
     return row, token
 
 
+def forget_stale_seals(now: datetime) -> int:
+    """Sealed credentials no task took within their 15 minutes (a worker down): useless, so dropped
+    (the task, should it still come, tells the learner to paste them again)."""
+    return (AwsDeployment.objects.exclude(sealed="").filter(updated_at__lt=now - timedelta(seconds=SEAL_TTL_SECONDS))
+            .update(sealed=""))
+
+
 def reap_due(now: datetime | None = None, out: Callable[[str], None] = print) -> list[dict[str, Any]]:
     """Tear down every site deployment past its time; returns one result per deployment."""
     now = now or timezone.now()
+    forget_stale_seals(now)
     results: list[dict[str, Any]] = []
     seen: set[int] = set()
     while (claimed := claim_next_due(now, seen)) is not None:

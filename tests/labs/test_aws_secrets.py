@@ -134,3 +134,19 @@ def test_pasted_deployment_asks_for_credentials_again_to_tear_down(learner_clien
     teardown(learner_client, row, credentials=PASTED)
     row.refresh_from_db()
     assert row.status == "torn_down"
+
+
+def test_the_reaper_drops_sealed_credentials_no_task_took_in_time(learner_client, ready):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    fresh = plan(learner_client, ready, credential="pasted")  # applied 16 minutes ago, no worker took it
+    AwsDeployment.objects.filter(pk=fresh.pk).update(sealed=awsdeploy.seal(PASTED), job="apply",
+                                                     updated_at=timezone.now() - timedelta(minutes=16))
+    assert awsdeploy.reap_due(out=lambda line: None) == []
+    fresh.refresh_from_db()
+    assert fresh.sealed == "" and fresh.job == "apply"
+    assert awsdeploy.run(fresh.pk, "apply") == "refused"
+    fresh.refresh_from_db()
+    assert "paste fresh temporary credentials" in fresh.problem
