@@ -160,11 +160,11 @@ def _call_values(sandbox_id: int, source: str, data: dict[str, Any], response: R
             "trace": [s.to_dict() for s in response.trace]}
 
 
-def _trim(sandbox_id: int) -> None:
+def _trim(sandbox_id: int, db=connection) -> None:
     """One DELETE: every call older than the sandbox's KEEP_CALLS-th newest."""
-    qn, meta = connection.ops.quote_name, SandboxCall._meta
+    qn, meta = db.ops.quote_name, SandboxCall._meta
     table, pk, column = qn(meta.db_table), qn(meta.pk.column), qn(meta.get_field("sandbox").column)
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         cursor.execute(f"DELETE FROM {table} WHERE {column} = %s AND {pk} < (SELECT {pk} FROM {table} "
                        f"WHERE {column} = %s ORDER BY {pk} DESC LIMIT 1 OFFSET %s)",
                        [sandbox_id, sandbox_id, SandboxCall.KEEP_CALLS - 1])
@@ -175,11 +175,12 @@ def invoke_url(key: str, request: HttpRequest, path: str, body: str, limit: Limi
     expired) or "limited" (the learner's real-time limit).
 
     The invoke URL is the hot path (a learner's curl loop, a load-testing class), so it makes three
-    statements in one transaction and nothing else: the row read and locked (only what the request
-    needs: the state and the learner, not the attempt's design), the state written back (only its
-    ``state`` part: an invoke changes nothing else, and the deployments' designs are the bulk of the
-    row), the call logged. The SQL is written once per process (``_InvokeSql``), not compiled by the
-    ORM on every request; deployments are not resolved again (``Deployment.restore``)."""
+    statements in one transaction (two on PostgreSQL) and nothing else: the row read and locked (only
+    what the request needs: the state and the learner, not the attempt's design), the state written back
+    (only its ``state`` part: an invoke changes nothing else, and the deployments' designs are the bulk
+    of the row), the call logged; every tenth request of a sandbox also trims its log. The SQL is
+    written once per process (``_invoke_sql``), not compiled by the ORM on every request; deployments
+    are not resolved again (``Deployment.restore``)."""
     db = connections[DEFAULT_DB_ALIAS]  # once: every use of the ``connection`` proxy looks the connection up
     sql, ops = _invoke_sql(db.vendor), db.ops
     with transaction.atomic(), db.cursor() as cursor:
@@ -197,7 +198,7 @@ def invoke_url(key: str, request: HttpRequest, path: str, body: str, limit: Limi
         response = sb.invoke(gateway_request)
         _store_and_log(cursor, db, sql, pk, sb, restored, gateway_request, response)
         if sb.state.counter % 10 == 0 or SandboxCall.KEEP_CALLS < 10:  # trim now and then
-            _trim(pk)
+            _trim(pk, db)
     return response
 
 
