@@ -187,7 +187,8 @@ def make_row_plan(attempt: LabAttempt, design: Design, *, region: str, stage: st
     except PlanError as exc:
         raise AwsProblem(str(exc)) from None
     if row is None:
-        attempt.aws_deployments.filter(status=AwsDeployment.Status.PLANNED, record={}).delete()  # old unapplied plans
+        # old plans never applied (not one queued or running: its task would find no row)
+        attempt.aws_deployments.filter(status=AwsDeployment.Status.PLANNED, record={}, job="", claimed_by="").delete()
         row = AwsDeployment(attempt=attempt, deployment_id=plan.deployment_id, region=region)
     row.stage, row.hours, row.credential, row.plan = stage, hours, credential, plan.to_dict()
     row.save()
