@@ -266,3 +266,54 @@ def test_the_invoke_url_keeps_the_latest_calls(learner_client, course, fresh_cac
         Client().get(f"/sandbox/{key}/prod/orders/{i}")
     assert list(SandboxCall.objects.order_by("id").values_list("path", flat=True)) == [
         "/orders/2", "/orders/3", "/orders/4"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_invoke_url_requests_are_applied_in_turn_and_all_logged(course):
+    """Eight threads (as eight app servers would) call one sandbox at once: every request takes its
+    token from the same bucket and is logged; none overwrites another's state."""
+    import threading
+
+    from django.core.cache import cache
+    from django.db import connection
+
+    from labs.apigw.gateway import Sandbox
+    from labs.apigw.model import Design
+    from labs.sandboxes import deploy as sandbox_deploy
+
+    from .factories import make_user
+
+    cache.clear()
+    solution = catalog.scenarios()["rest-order-service"].reference_solution.to_dict()
+    solution["stages"] = [{**solution["stages"][0], "throttle_rate": 1, "throttle_burst": 20}]
+    design = Design.from_dict(solution)
+    attempt = LabAttempt.objects.create(user=make_user("racer"), scenario="rest-order-service", design=solution)
+    sandbox_deploy(attempt, design)
+    sandbox = LabSandbox.objects.get(attempt=attempt)
+    token = Sandbox.from_dict(sandbox.state).sample_token()
+    statuses: list[int] = []
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(8)
+
+    def worker() -> None:
+        try:
+            barrier.wait(timeout=30)
+            for _ in range(4):
+                statuses.append(Client().get(f"/sandbox/{sandbox.key}/prod/orders",
+                                             headers={"Authorization": token}).status_code)
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors[:3]
+    assert sorted(statuses) == [200] * 20 + [429] * 12  # the burst of 20, at one virtual instant
+    sandbox.refresh_from_db()
+    assert sandbox.state["state"]["counter"] == 32
+    assert SandboxCall.objects.filter(sandbox=sandbox, source="url").count() == 32
+    cache.clear()
