@@ -199,3 +199,25 @@ def test_a_console_call_by_htmx_refreshes_the_lab_panel(learner_client, course):
     html = response.content.decode()
     assert 'id="result"' in html and 'id="lab-objectives"' in html and 'hx-swap-oob="true"' in html
     assert "<html" not in html
+
+
+def test_the_sandbox_page_does_not_name_the_fault_it_asks_the_learner_to_find(learner_client, course):
+    """In the not-redeployed lab the design already holds the fix and prod serves an older deployment: the
+    page must not say so (the learner finds it in the trace), and an objective's hint waits until asked for.
+    Outside a troubleshooting lab the same state gets the reminder as before."""
+    attempt, _ = start(learner_client, "troubleshoot-not-redeployed")
+    page = sandbox_page(learner_client, attempt)
+    assert "Your design has changed since it was deployed" not in page
+    assert "deployed, not just designed" not in page
+    assert "<summary>Why not yet?" in page  # the hints are there, folded away
+    assert "Changes to the design reach it only when they are deployed" in page  # the trace still teaches it
+
+
+def test_a_stale_deployment_is_pointed_out_in_a_lab_that_is_not_about_finding_it(learner_client, course):
+    learner_client.post(reverse("labs:start", args=["canary-release"]))
+    attempt = LabAttempt.objects.get(scenario="canary-release")
+    design = catalog.scenarios()["canary-release"].reference_solution
+    LabAttempt.objects.filter(pk=attempt.pk).update(design=design.to_dict())
+    learner_client.post(reverse("labs:sandbox_deploy", args=[attempt.pk]))
+    LabAttempt.objects.filter(pk=attempt.pk).update(design={**design.to_dict(), "description": "changed"})
+    assert "Your design has changed since it was deployed" in sandbox_page(learner_client, attempt)

@@ -29,3 +29,16 @@ def sandbox_objectives(attempt: LabAttempt, oob: bool = False) -> dict:
         "met": analysis.objectives_met, "errors": analysis.errors, "complete": attempt.completed_at is not None,
         "brief_html": render_markdown(scenario.brief).html if scenario.troubleshooting else "", "oob": oob,
     }
+
+
+
+@register.filter
+def may_say_stale(attempt: LabAttempt) -> bool:
+    """Whether the page may remind the learner that the stages serve an older deployment than the design.
+    Not in a troubleshooting lab whose design is still the team's, untouched: there the reminder would be
+    the diagnosis (the not-redeployed lab starts that way); once the learner has changed it, it is a
+    reminder again."""
+    scenario = catalog.get(attempt.scenario) if attempt is not None else None
+    if scenario is None or not scenario.troubleshooting or scenario.starting_design is None:
+        return True
+    return attempt.read_design()[0].to_dict() != scenario.starting_design.to_dict()
