@@ -73,12 +73,16 @@ from labs.models import LabAttempt, LabSandbox  # noqa: E402
 urlpatterns = [path("bare/", lambda request: HttpResponse("ok")), path("", include("config.urls"))]
 
 
-def rate(client: Client, url: str, seconds: float, headers: dict[str, str] | None = None) -> float:
+def rate(client: Client, url: str, seconds: float, headers: dict[str, str] | None = None, key: str = "") -> float:
     count, started = 0, time.perf_counter()
     while time.perf_counter() - started < seconds:
         response = client.get(url, secure=True, headers=headers)
         assert response.status_code == 200, (response.status_code, response.content[:200])
         count += 1
+        if key and count % 4_000 == 0:  # before the account's burst of 5,000 runs out; not timed
+            paused = time.perf_counter()
+            refill(key)
+            started += time.perf_counter() - paused
     return count / (time.perf_counter() - started)
 
 
@@ -124,14 +128,14 @@ def main() -> None:
     client = Client()
     with override_settings(ROOT_URLCONF=__name__):
         rate(client, "/bare/", 0.3)  # warm up both
-        rate(client, url, 0.3, token)
+        rate(client, url, 0.3, token, row.key)
         with CaptureQueriesContext(connection) as queries:
             client.get(url, secure=True, headers=token)
         statements = [q["sql"] for q in queries.captured_queries]  # read now: the next request clears the log
         pairs = []
         for _ in range(args.rounds):
             refill(row.key)
-            pairs.append((rate(client, "/bare/", args.seconds), rate(client, url, args.seconds, token)))
+            pairs.append((rate(client, "/bare/", args.seconds), rate(client, url, args.seconds, token, row.key)))
     bare, sandbox = sorted(pairs, key=lambda p: p[1] / p[0])[len(pairs) // 2]
     print(f"database {connection.vendor}, cache {'redis' if os.environ.get('REDIS_URL') else 'local memory'}")
     print(f"bare Django view         {bare:8.0f} requests/s")
