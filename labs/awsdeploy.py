@@ -147,8 +147,15 @@ def options(user, region: str = "us-east-1") -> dict[str, Any]:
 
 
 def credential_choices(user) -> list[tuple[str, str]]:
-    choices = [(AwsDeployment.Credential.ROLE.value, "The Gateway Academy role in my account (recommended)"),
-               (AwsDeployment.Credential.PASTED.value, "Temporary credentials I paste for this deployment")]
+    """The ways this learner can give credentials, the one to pick by default first: the role once it is
+    connected, else pasted credentials (the role is offered only when the site has a principal to trust)."""
+    role = (AwsDeployment.Credential.ROLE.value, "The Gateway Academy role in my account (recommended)")
+    pasted = (AwsDeployment.Credential.PASTED.value, "Temporary credentials I paste for this deployment")
+    choices = []
+    if settings.AWS_SITE_PRINCIPAL:
+        choices = [role, pasted] if link_for(user).role_arn else [pasted, role]
+    else:
+        choices = [pasted]
     if settings.AWS_DEPLOY_SERVER_CREDENTIALS:
         choices.append((AwsDeployment.Credential.SERVER.value, "This server's own AWS credentials (single-user install)"))
     return choices

@@ -43,6 +43,32 @@ def test_without_a_site_principal_the_role_option_says_an_administrator_must_set
     assert learner_client.get(reverse("labs:aws_role_template", args=[ready.pk])).status_code == 404
 
 
+def _checked_credential(page: str) -> str:
+    import re
+
+    return re.search(r'name="credential" value="(\w+)" id="[^"]+" checked', page).group(1)
+
+
+def test_the_credentials_offered_first_are_the_ones_that_can_work(learner_client, ready, settings):
+    page = learner_client.get(reverse("labs:aws", args=[ready.pk])).content.decode()
+    assert _checked_credential(page) == "role"  # connected: the role, as recommended
+    AwsAccountLink.objects.filter(user=ready.user).update(role_arn="")
+    page = learner_client.get(reverse("labs:aws", args=[ready.pk])).content.decode()
+    assert _checked_credential(page) == "pasted" and 'value="role"' in page  # not connected yet: offered second
+    settings.AWS_SITE_PRINCIPAL = ""
+    page = learner_client.get(reverse("labs:aws", args=[ready.pk])).content.decode()
+    assert _checked_credential(page) == "pasted" and 'value="role"' not in page  # a role could not be trusted
+
+
+def test_a_plan_for_a_role_not_connected_yet_cannot_be_applied(learner_client, ready):
+    AwsAccountLink.objects.filter(user=ready.user).update(role_arn="")
+    row = plan(learner_client, ready)
+    page = learner_client.get(reverse("labs:aws_plan_page", args=[ready.pk, row.pk])).content.decode()
+    assert "No role is connected yet" in page
+    assert '<button class="btn btn-primary" type="submit" disabled>Apply the plan</button>' in page
+    assert "Nothing: this API costs only when it is called." in page  # no cache: nothing billed by the hour
+
+
 def test_a_quick_create_link_carries_the_external_id_when_the_template_is_hosted(learner_client, ready, settings):
     settings.AWS_ROLE_TEMPLATE_URL = "https://example-bucket.s3.amazonaws.com/gateway-academy-role.json"
     page = html.unescape(learner_client.get(reverse("labs:aws", args=[ready.pk])).content.decode())
