@@ -339,6 +339,12 @@ class Analysis:
         return sorted({f.rule_id for f in self.findings if f.severity != "tip"})
 
     @property
+    def rule_lessons(self) -> dict[str, str]:
+        """Rule id -> the lesson that explains it, for the rules in ``rule_ids`` (the dashboard links each
+        rule a class breaks to its lesson from the event itself: classroom does not import labs)."""
+        return {f.rule_id: f.lesson for f in self.findings if f.severity != "tip" and f.lesson}
+
+    @property
     def misconceptions(self) -> list[str]:
         return sorted({f.misconception for f in self.findings if f.misconception})
 

@@ -135,7 +135,8 @@ class LabAttempt(models.Model):
         lab = Obj.lab(self.scenario)
         if analysis.rule_ids != self.rule_ids or step == "import":
             record(actor, Verb.VALIDATED, lab, {"step": step, "rules": analysis.rule_ids, "errors": analysis.errors,
-                                                "misconceptions": analysis.misconceptions})
+                                                "misconceptions": analysis.misconceptions,
+                                                "lessons": analysis.rule_lessons})
             self.rule_ids = analysis.rule_ids
         for objective_id in sorted(set(analysis.met_ids) - set(self.objectives_met)):
             objective = Obj.objective(self.scenario, objective_id)

@@ -276,6 +276,9 @@ def test_the_log_records_a_change_in_broken_rules_not_every_keystroke(learner_cl
     learner_client.post(url, {"name": "", "api_type": "http", "page": "p", "seq": "9"}, **HX)
     event = LearningEvent.objects.filter(actor=learner, verb="validated").latest("timestamp")
     assert "api.name-required" in event.result["rules"]
+    # each rule comes with the lesson that explains it, for the dashboard's links
+    assert event.result["lessons"]["api.name-required"] == "api-types#feature-comparison"
+    assert set(event.result["lessons"]) == set(event.result["rules"])
 
 
 def test_a_late_autosave_does_not_overwrite_a_newer_submit(learner_client, course):
