@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 from xml.sax.saxutils import escape
@@ -18,6 +19,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from courseware.throttle import Limit
 
@@ -41,6 +43,35 @@ def locked(attempt: LabAttempt) -> LabSandbox:
     if row is None:
         raise LookupError("no sandbox")
     return row
+
+
+#: The longest real pause the virtual clock catches up with in one step: after a week every bucket is
+#: full and every quota period has turned over, so waiting longer changes nothing.
+CATCH_UP_MS = 7 * 24 * 3600 * 1000.0
+
+
+def catch_up(sb: Sandbox, last_write: datetime | str | None) -> None:
+    """Requests from a browser or curl arrive in real time. Before one is answered, the sandbox's virtual
+    clock moves on by the real time since the sandbox last changed, so token buckets refill and quota
+    periods turn over as they would on AWS: a curl loop at 5 requests a second is throttled as one, not
+    as 5,000 requests at a single instant. (Load tests, objectives' replays and the CLI set their own
+    virtual times from there.)"""
+    if isinstance(last_write, str):  # a raw SQLite row: naive UTC text
+        last_write = parse_datetime(last_write)
+    if last_write is None:
+        return
+    if timezone.is_naive(last_write):
+        last_write = timezone.make_aware(last_write, UTC)
+    elapsed = (timezone.now() - last_write).total_seconds() * 1000.0
+    if elapsed > 0:
+        sb.advance(min(elapsed, CATCH_UP_MS))
+
+
+def live(row: LabSandbox) -> Sandbox:
+    """The row's sandbox, its clock caught up with real time, for a request a learner sends now."""
+    sb = row.load()
+    catch_up(sb, row.updated_at)
+    return sb
 
 
 def deploy(attempt: LabAttempt, design: Design, *, canary_stage: str = ""):
@@ -188,11 +219,12 @@ def invoke_url(key: str, request: HttpRequest, path: str, body: str, limit: Limi
         found = cursor.fetchone()
         if found is None:
             return "missing"
-        pk, attempt_id, user_id, stored = found
+        pk, attempt_id, user_id, stored, last_write = found
         if limit.hit(str(user_id)):
             return "limited"
         data = json.loads(stored) if isinstance(stored, (str, bytes)) else stored
         sb, restored = _restore(pk, attempt_id, data)
+        catch_up(sb, last_write)
         stage, rest = split_invoke_path("/" + path, sb.stages)
         gateway_request = http_request(request, stage, rest, body)
         response = sb.invoke(gateway_request)
@@ -238,7 +270,8 @@ def _invoke_sql(vendor: str) -> _InvokeSql:
     col = {f.name: qn(f.column) for f in sandbox.concrete_fields}
     table = qn(sandbox.db_table)
     lock = " FOR UPDATE OF s" if connection.features.has_select_for_update_of else ""
-    select = (f"SELECT s.{col['id']}, s.{col['attempt']}, a.{qn(attempt.get_field('user').column)}, s.{col['state']} "
+    select = (f"SELECT s.{col['id']}, s.{col['attempt']}, a.{qn(attempt.get_field('user').column)}, s.{col['state']}, "
+              f"s.{col['updated_at']} "
               f"FROM {table} s JOIN {qn(attempt.db_table)} a ON a.{qn(attempt.pk.column)} = s.{col['attempt']} "
               f"WHERE s.{col['key']} = %s AND s.{col['expires_at']} > %s{lock}")
     set_state = ("jsonb_set({0}, '{{state}}', %s)" if vendor == "postgresql" else "json_set({0}, '$.state', json(%s))")

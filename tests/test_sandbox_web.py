@@ -226,13 +226,15 @@ def test_an_invoke_url_request_reads_locks_writes_and_logs_in_three_statements(l
         assert "FOR UPDATE" in select
 
 
-def test_the_invoke_url_stores_what_the_gateway_sandbox_would(learner_client, course, fresh_cache):
+def test_the_invoke_url_stores_what_the_gateway_sandbox_would(learner_client, course, fresh_cache, monkeypatch):
     from labs.apigw.gateway import Request, Sandbox
 
     attempt = solved(learner_client, "rest-order-service")
     deploy(learner_client, attempt)
     sandbox = LabSandbox.objects.get(attempt=attempt)
     expected = Sandbox.from_dict(sandbox.state)
+    # Real time stands still, so the virtual clock has no real pause to catch up with (see the next test).
+    monkeypatch.setattr("django.utils.timezone.now", lambda: sandbox.updated_at)
     token = expected.sample_token()
     for path in ("/orders", "/orders/7", "/nowhere"):
         response = Client().get(f"/sandbox/{sandbox.key}/prod{path}", headers={"Authorization": token})
@@ -285,7 +287,8 @@ def test_concurrent_invoke_url_requests_are_applied_in_turn_and_all_logged(cours
 
     cache.clear()
     solution = catalog.scenarios()["rest-order-service"].reference_solution.to_dict()
-    solution["stages"] = [{**solution["stages"][0], "throttle_rate": 1, "throttle_burst": 20}]
+    # 0.01 a second: the calls take a few real seconds, which refill no whole token
+    solution["stages"] = [{**solution["stages"][0], "throttle_rate": 0.01, "throttle_burst": 20}]
     design = Design.from_dict(solution)
     attempt = LabAttempt.objects.create(user=make_user("racer"), scenario="rest-order-service", design=solution)
     sandbox_deploy(attempt, design)
@@ -312,8 +315,40 @@ def test_concurrent_invoke_url_requests_are_applied_in_turn_and_all_logged(cours
     for thread in threads:
         thread.join(timeout=120)
     assert not errors, errors[:3]
-    assert sorted(statuses) == [200] * 20 + [429] * 12  # the burst of 20, at one virtual instant
+    assert sorted(statuses) == [200] * 20 + [429] * 12  # the burst of 20, then nothing refilled
     sandbox.refresh_from_db()
     assert sandbox.state["state"]["counter"] == 32
     assert SandboxCall.objects.filter(sandbox=sandbox, source="url").count() == 32
     cache.clear()
+
+
+def test_calls_made_in_real_time_see_the_bucket_refill_as_on_aws(learner_client, client, course, fresh_cache):
+    """A learner's curl loop: the stage's burst is spent, then the bucket refills with the real time that
+    passes between calls (the virtual clock catches up with it), as API Gateway's token bucket does."""
+    from labs.apigw.gateway import Sandbox
+    from labs.apigw.model import Design
+    from labs.sandboxes import deploy as sandbox_deploy
+
+    solution = catalog.scenarios()["rest-order-service"].reference_solution.to_dict()
+    solution["stages"] = [{**solution["stages"][0], "throttle_rate": 1, "throttle_burst": 2}]
+    attempt = start(learner_client, "rest-order-service")
+    LabAttempt.objects.filter(pk=attempt.pk).update(design=solution)
+    sandbox_deploy(attempt, Design.from_dict(solution))
+    row = LabSandbox.objects.get(attempt=attempt)
+    token = Sandbox.from_dict(row.state).sample_token()
+
+    def call() -> int:
+        return client.get(f"/sandbox/{row.key}/prod/orders", headers={"Authorization": token}).status_code
+
+    def wait(seconds: float) -> None:  # as if the learner paused: the row was last written that long ago
+        LabSandbox.objects.filter(pk=row.pk).update(updated_at=timezone.now() - timedelta(seconds=seconds))
+
+    assert [call(), call()] == [200, 200]
+    wait(0)
+    assert call() == 429  # the burst of 2 is spent, and no real time has passed
+    wait(1.5)
+    assert call() == 200  # 1.5 s at 1 a second: one token back
+    wait(0)
+    assert call() == 429
+    trace = SandboxCall.objects.filter(sandbox=row).order_by("-id")[1].trace
+    assert any(step["step"] == "throttling" and step["decision"].startswith("passed") for step in trace)

@@ -81,7 +81,7 @@ def sandbox_send(request: HttpRequest, pk: int) -> HttpResponse:
     attempt = get_lab_attempt_for_user(request, pk)
     with transaction.atomic():
         row = sandboxes.locked(attempt)
-        sb = row.load()
+        sb = sandboxes.live(row)
         form = _console_form(sb, request.POST)
         if not form.is_valid():
             return _console_answer(request, attempt, row, None, form)
@@ -116,7 +116,7 @@ def sandbox_ws(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("labs:sandbox", pk=attempt.pk)
     with transaction.atomic():
         row = sandboxes.locked(attempt)
-        sb = row.load()
+        sb = sandboxes.live(row)
         try:
             result = sandboxes.websocket_step(sb, form.cleaned_data)
         except SandboxError as problem:
@@ -135,7 +135,7 @@ def sandbox_load(request: HttpRequest, pk: int) -> HttpResponse:
     load_form = LoadTestForm(request.POST)
     with transaction.atomic():
         row = sandboxes.locked(attempt)
-        sb = row.load()
+        sb = sandboxes.live(row)
         form = _console_form(sb, request.POST)
         if not (form.is_valid() and load_form.is_valid()):
             messages.error(request, "Check the request and the load settings: " + "; ".join(
