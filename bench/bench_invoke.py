@@ -11,13 +11,19 @@ one invoke-URL request makes.
 SQLite (a throw-away file) by default; ``DATABASE_URL=postgres://...`` (the database is created when
 missing) and ``REDIS_URL`` measure the several-app-servers set-up.
 
-    .venv/bin/python bench/bench_invoke.py [--seconds 3]
+``--server`` measures the same two URLs the way callers meet them: served by gunicorn with the
+production settings (``config/gunicorn.conf.py``, sync workers) and called over HTTP by ``--clients``
+threads at once, each request on a new connection, as curl makes it. The HTTP server's own work (the
+socket, parsing, the worker) is then in both rates, as it is for every real caller.
+
+    .venv/bin/python bench/bench_invoke.py [--seconds 3] [--server [--clients 4]]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -113,6 +119,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--rounds", type=int, default=3, help="bare/sandbox pairs, interleaved; the median ratio is shown")
+    parser.add_argument("--server", action="store_true", help="through gunicorn over HTTP (see above)")
+    parser.add_argument("--clients", type=int, default=4, help="with --server: callers at once")
+    parser.add_argument("--sandboxes", type=int, default=1,
+                        help="with --server: spread the calls over this many learners' sandboxes (a class)")
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
     user = User.objects.create_user(f"bench-{uuid.uuid4().hex[:8]}", password="bench-password-123")
@@ -125,6 +135,14 @@ def main() -> None:
     row = LabSandbox.objects.get(attempt=attempt)
     token = {"Authorization": row.load().sample_token(expires_in_s=10 ** 8)}
     url = f"/sandbox/{row.key}/prod/orders"
+    if args.server:
+        keys = [row.key]
+        for n in range(1, args.sandboxes):  # more learners, each calling their own sandbox
+            other = LabAttempt.objects.create(user=User.objects.create_user(f"{user.username}-{n}"),
+                                              scenario="rest-order-service", design=design.to_dict())
+            sandboxes.deploy(other, design)
+            keys.append(LabSandbox.objects.get(attempt=other).key)
+        return serve_and_measure([f"/sandbox/{k}/prod/orders" for k in keys], token, keys, args)
     client = Client()
     with override_settings(ROOT_URLCONF=__name__):
         rate(client, "/bare/", 0.3)  # warm up both
@@ -144,6 +162,108 @@ def main() -> None:
     print(f"queries per request      {len(statements):8d}            "
           + ", ".join(sql.split(" ", 1)[0] for sql in statements))
     print(f"deploy 300 routes (web)  {deploy_ms(user):8.1f} ms           (target < 200 ms)")
+
+
+def http_rate(port: int, urls: list[str], seconds: float, clients: int, headers: dict[str, str]) -> float:
+    """Requests per second answered 200 by the server, ``clients`` callers at once (caller i calls
+    ``urls[i % len(urls)]``), a connection each."""
+    import http.client
+    import threading
+
+    headers = {**headers, "X-Forwarded-Proto": "https", "Host": "127.0.0.1"}
+    counts, failures = [0] * clients, []
+    deadline = time.perf_counter() + seconds
+
+    def caller(i: int) -> None:
+        while time.perf_counter() < deadline:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            try:
+                conn.request("GET", urls[i % len(urls)], headers=headers)
+                response = conn.getresponse()
+                response.read()
+                if response.status != 200:
+                    failures.append(response.status)
+                    return
+                counts[i] += 1
+            except OSError as error:
+                failures.append(repr(error))
+                return
+            finally:
+                conn.close()
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=caller, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failures, f"{urls[0]} answered {failures[:3]}"
+    return sum(counts) / (time.perf_counter() - started)
+
+
+def wrk_rate(port: int, urls: list[str], seconds: float, clients: int, headers: dict[str, str]) -> float:
+    """The same with wrk (a load generator in its own process, so the callers don't share our GIL),
+    going round ``urls``."""
+    import re
+    import subprocess
+
+    script = Path(tempfile.mkdtemp()) / "urls.lua"
+    paths = ", ".join(f'"{u}"' for u in urls)
+    script.write_text(f"local paths = {{{paths}}}\nlocal n = 0\n"
+                      "request = function() n = n % #paths + 1; return wrk.format(nil, paths[n]) end\n")
+    command = ["wrk", "-t", "1", "-c", str(clients), "-d", f"{max(1, round(seconds))}s", "-s", str(script),
+               "-H", "X-Forwarded-Proto: https"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    out = subprocess.run([*command, f"http://127.0.0.1:{port}/"], capture_output=True, text=True, check=True).stdout
+    if os.environ.get("BENCH_VERBOSE"):
+        print(out)
+    if "Non-2xx" in out:
+        raise AssertionError(f"{urls[0]} answered non-2xx: {out}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+
+def serve_and_measure(urls: list[str], token: dict[str, str], keys: list[str], args: argparse.Namespace) -> None:
+    import socket
+    import subprocess
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "GUNICORN_BIND": f"127.0.0.1:{port}", "PYTHONPATH": f"{ROOT / 'bench'}:{ROOT}"}
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "config" / "gunicorn.conf.py"),
+                               # no recycling: a bare round's thousands of requests would otherwise restart
+                               # every worker (max_requests) and the next round would pay for the boots
+                               "--access-logfile", "/dev/null", "--max-requests", "0", "invoke_wsgi:application"],
+                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        for _ in range(300):  # up when /bare/ answers
+            if server.poll() is not None:
+                raise SystemExit("gunicorn did not start:\n" + server.stderr.read().decode()[-2000:])
+            try:
+                http_rate(port, ["/bare/"], 0.05, 1, {})
+                break
+            except AssertionError:
+                time.sleep(0.1)
+        http_rate(port, urls, 0.5, args.clients, token)  # warm every worker's caches
+        measure = wrk_rate if shutil.which("wrk") else http_rate
+        pairs = []
+        for _ in range(args.rounds):
+            for key in keys:
+                refill(key)
+            pairs.append((measure(port, ["/bare/"], args.seconds, args.clients, {}),
+                          measure(port, urls, args.seconds, args.clients, token)))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    bare, sandbox = sorted(pairs, key=lambda p: p[1] / p[0])[len(pairs) // 2]
+    workers = os.environ.get("WEB_CONCURRENCY", "cores x 2 + 1")
+    print(f"gunicorn ({workers} sync workers), {args.clients} callers over HTTP to {len(urls)} sandbox(es) "
+          f"({'wrk' if shutil.which('wrk') else 'Python threads'}); database {connection.vendor}, "
+          f"cache {'redis' if os.environ.get('REDIS_URL') else 'local memory (per worker)'}")
+    print(f"bare Django view         {bare:8.0f} requests/s")
+    print(f"sandbox invoke URL       {sandbox:8.0f} requests/s   ratio {sandbox / bare:.2f} (target >= 0.50); "
+          f"all rounds: {', '.join(f'{s / b:.2f}' for b, s in pairs)}")
 
 
 if __name__ == "__main__":
