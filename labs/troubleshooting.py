@@ -72,3 +72,21 @@ def start(attempt: LabAttempt, scenario: Scenario) -> None:
         row.store(sb)
         for request, response in exchanges:
             sandboxes.log_call(row, SandboxCall.Source.URL, sandboxes.request_record(request), response)
+
+
+def record_progress(attempt: LabAttempt, actor) -> Analysis | None:
+    """After the sandbox changed (a deployment, a console call): the objectives of a lab that reads the
+    sandbox, checked as it is now and recorded as a save records them (each objective met once, the lab
+    completed), so a lab completes by itself when its last objective is met. ``attempt`` gets the
+    analysis (``lab_analysis``, read by the page's lab panel) and its completion. None for labs whose
+    objectives are all about the design, and for a lab already complete."""
+    scenario = get_scenario(attempt.scenario)
+    if scenario is None or not scenario.needs_sandbox or attempt.completed_at is not None:
+        return None
+    with transaction.atomic():
+        fresh = LabAttempt.objects.select_for_update().get(pk=attempt.pk)
+        found = analysis(fresh, fresh.read_design()[0])
+        fresh.record_analysis(actor, found, fresh.step)
+        fresh.save()
+    attempt.completed_at, attempt.objectives_met, attempt.lab_analysis = fresh.completed_at, fresh.objectives_met, found
+    return found

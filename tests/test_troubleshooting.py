@@ -221,3 +221,20 @@ def test_a_stale_deployment_is_pointed_out_in_a_lab_that_is_not_about_finding_it
     learner_client.post(reverse("labs:sandbox_deploy", args=[attempt.pk]))
     LabAttempt.objects.filter(pk=attempt.pk).update(design={**design.to_dict(), "description": "changed"})
     assert "Your design has changed since it was deployed" in sandbox_page(learner_client, attempt)
+
+
+def test_the_lab_completes_by_itself_when_the_call_that_meets_its_last_objective_is_made(learner_client, learner, course):
+    """No "Check my lab" needed: the deploy and the console call are recorded as they happen, and the
+    panel answered with the call says the lab is complete."""
+    attempt, _ = start(learner_client, "troubleshoot-not-redeployed")
+    deployed = learner_client.post(reverse("labs:sandbox_deploy", args=[attempt.pk]), follow=True)
+    attempt.refresh_from_db()
+    assert attempt.completed_at is None and "live" in attempt.objectives_met  # prod now serves the saved design
+    assert "Lab complete" not in deployed.content.decode()
+    answer = learner_client.post(reverse("labs:sandbox_send", args=[attempt.pk]),
+                                 {"stage": "prod", "method": "POST", "path": "/quotes",
+                                  "body": '{"items": [{"sku": "blue-widget", "qty": 2}]}'}, HTTP_HX_REQUEST="true")
+    attempt.refresh_from_db()
+    assert attempt.completed_at is not None
+    assert "Lab complete" in answer.content.decode()  # the lab panel, swapped in out of band
+    assert LearningEvent.objects.filter(actor=learner, verb="completed").count() == 1

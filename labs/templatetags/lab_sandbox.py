@@ -23,7 +23,7 @@ def sandbox_objectives(attempt: LabAttempt, oob: bool = False) -> dict:
     scenario = catalog.get(attempt.scenario)
     if scenario is None:
         return {"scenario": None}
-    analysis = troubleshooting.analysis(attempt, attempt.read_design()[0])
+    analysis = getattr(attempt, "lab_analysis", None) or troubleshooting.analysis(attempt, attempt.read_design()[0])
     return {
         "attempt": attempt, "scenario": scenario, "results": analysis.objective_results,
         "met": analysis.objectives_met, "errors": analysis.errors, "complete": attempt.completed_at is not None,

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from courseware import throttle
 from courseware.events import Obj, Verb, record
 
-from .. import catalog, sandboxes
+from .. import catalog, sandboxes, troubleshooting
 from ..apigw.gateway import SAMPLE_IDENTITIES, Request, SandboxError
 from ..builder import Analysis
 from ..forms import LoadTestForm, SandboxRequestForm, WebSocketStepForm
@@ -71,6 +71,8 @@ def sandbox_deploy(request: HttpRequest, pk: int) -> HttpResponse:
     record(request.user, Verb.DEPLOYED, Obj.deployment(attempt.scenario, deployment.id),
            {"target": "sandbox", "canary": bool(request.POST.get("canary_stage")), "routes": len(design.routes)})
     messages.success(request, f"Deployed as {deployment.id}. Stages serve this deployment until you deploy again.")
+    if troubleshooting.record_progress(attempt, request.user) and attempt.completed_at:
+        messages.success(request, "Lab complete: every objective is met and no rule is broken.")
     return redirect("labs:sandbox", pk=attempt.pk)
 
 
@@ -93,6 +95,7 @@ def sandbox_send(request: HttpRequest, pk: int) -> HttpResponse:
                                   {**sandboxes.request_record(gateway_request), **prediction}, response)
     if call.prediction:
         record(request.user, Verb.PREDICTED, Obj.sandbox_request(attempt.scenario, str(call.pk)), call.prediction)
+    troubleshooting.record_progress(attempt, request.user)
     return _console_answer(request, attempt, row, call, form)
 
 
