@@ -35,6 +35,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from courseware.events import Obj, Verb, record as record_event
 
@@ -89,6 +90,7 @@ def _fernet() -> Fernet:
     return Fernet(base64.urlsafe_b64encode(key))
 
 
+@sensitive_variables()  # the debug page and error reports show none of its locals
 def seal(text: str, *, at: int | None = None) -> str:
     """Pasted credentials, checked (``Credentials.from_text``) and sealed; ``at``: a Unix time (tests)."""
     Credentials.from_text(text)  # refuse what is not credentials before keeping anything
@@ -97,6 +99,7 @@ def seal(text: str, *, at: int | None = None) -> str:
     return token.decode()
 
 
+@sensitive_variables()  # the debug page and error reports show none of its locals
 def unseal(token: str) -> Credentials:
     try:
         text = _fernet().decrypt(token.encode(), ttl=SEAL_TTL_SECONDS).decode()
@@ -217,6 +220,7 @@ def plan_view(row: AwsDeployment) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------------
 
 
+@sensitive_variables()  # the debug page and error reports show none of its locals
 def _queue(row_pk: int, job: str, *, pasted: str = "", need_plan: bool = False) -> AwsDeployment:
     with transaction.atomic():
         row = AwsDeployment.objects.select_for_update().get(pk=row_pk)

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import awsdeploy, catalog, tasks
@@ -108,6 +109,7 @@ def aws_plan_page(request: HttpRequest, pk: int, dpk: int) -> HttpResponse:
     })
 
 
+@sensitive_variables()  # every local: the pasted text passes through here
 def _queue(request: HttpRequest, row: AwsDeployment, queue, **kw) -> HttpResponse:
     form = (ResumeForm if "rollback" in kw else CredentialsForm)(request.POST)
     pasted = form.cleaned_data["credentials"] if form.is_valid() else ""
@@ -122,6 +124,7 @@ def _queue(request: HttpRequest, row: AwsDeployment, queue, **kw) -> HttpRespons
     return redirect(row)
 
 
+@sensitive_post_parameters("credentials")  # error reports never show pasted keys
 @login_required
 @require_POST
 def aws_apply(request: HttpRequest, pk: int, dpk: int) -> HttpResponse:
@@ -129,6 +132,7 @@ def aws_apply(request: HttpRequest, pk: int, dpk: int) -> HttpResponse:
     return _queue(request, row, awsdeploy.queue_apply)
 
 
+@sensitive_post_parameters("credentials")  # error reports never show pasted keys
 @login_required
 @require_POST
 def aws_teardown(request: HttpRequest, pk: int, dpk: int) -> HttpResponse:
@@ -136,6 +140,7 @@ def aws_teardown(request: HttpRequest, pk: int, dpk: int) -> HttpResponse:
     return _queue(request, row, awsdeploy.queue_teardown)
 
 
+@sensitive_post_parameters("credentials")  # error reports never show pasted keys
 @login_required
 @require_POST
 def aws_resume(request: HttpRequest, pk: int, dpk: int) -> HttpResponse:

@@ -150,3 +150,35 @@ def test_the_reaper_drops_sealed_credentials_no_task_took_in_time(learner_client
     assert awsdeploy.run(fresh.pk, "apply") == "refused"
     fresh.refresh_from_db()
     assert "paste fresh temporary credentials" in fresh.problem
+
+
+
+def test_an_error_report_of_a_crash_with_pasted_keys_in_hand_shows_none_of_them(learner_client, ready, monkeypatch):
+    """Django's error report (the debug page, the mail to admins) lists the POST and every frame's locals.
+    A crash while pasted keys are being sealed must leave them out of both."""
+    import sys
+
+    from cryptography.fernet import Fernet
+    from django.core.signals import got_request_exception
+    from django.views.debug import ExceptionReporter
+
+    row = plan(learner_client, ready, credential="pasted")
+    reports = []
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("the sealing broke")
+
+    def report(sender, request, **kwargs):
+        reports.append(ExceptionReporter(request, *sys.exc_info()).get_traceback_text())
+
+    monkeypatch.setattr(Fernet, "encrypt", crash)
+    got_request_exception.connect(report)
+    learner_client.raise_request_exception = False
+    try:
+        response = learner_client.post(reverse("labs:aws_apply", args=[ready.pk, row.pk]), {"credentials": PASTED})
+    finally:
+        got_request_exception.disconnect(report)
+    assert response.status_code == 500 and reports
+    assert "the sealing broke" in reports[0]  # it is the report of this crash
+    for secret in SECRETS:
+        assert secret not in reports[0]
