@@ -341,16 +341,7 @@ def parse_scenario(data: Any, source: str, *, slug_from_name: str | None = None,
         raise ScenarioError(str(exc)) from None
     if not objectives:
         raise ScenarioError(f"{source}.objectives: a lab needs at least one objective")
-    try:
-        solution = Design.from_dict(data["reference_solution"])
-    except DesignError as exc:
-        raise ScenarioError(f"{source}.reference_solution: {exc}") from None
-    if solution.api_type != api_type:
-        raise ScenarioError(f"{source}.api_type: {api_type!r} but the reference solution is {solution.api_type!r}")
-    errors = [f for f in validate(solution) if f.severity == "error"]
-    if errors:
-        listed = "; ".join(f"{f.rule_id} at {f.location}: {f.message}" for f in errors)
-        raise ScenarioError(f"{source}.reference_solution: fails rule(s): {listed}")
+    solution = _design(data["reference_solution"], f"{source}.reference_solution", api_type)
     on_design = [o for o in objectives if not CHECKS[o.check].needs_sandbox]
     unmet = [r for r in evaluate(solution, on_design) if not r.met]
     if unmet:

@@ -65,7 +65,7 @@ def good() -> dict:
         (lambda d: d.pop("brief"), "missing key(s) brief"),
         (lambda d: d.update(slug="Bad Slug"), ".slug: 'Bad Slug' must be lower-case"),
         (lambda d: d.update(api_type="soap"), ".api_type: must be one of"),
-        (lambda d: d.update(api_type="http"), "but the reference solution is 'rest'"),
+        (lambda d: d.update(api_type="http"), "reference_solution: a rest design in a http lab"),
         (lambda d: d.update(lessons=["no-such-lesson"]), ".lessons: unknown lesson slug(s)"),
         (lambda d: d["steps"].reverse(), ".steps: the steps must be exactly api, endpoint"),
         (lambda d: d["steps"][0]["hints"].pop("rule"), ".steps[0].hints.rule: must be non-empty text"),
