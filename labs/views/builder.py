@@ -192,7 +192,8 @@ def builder(request: HttpRequest, pk: int, step: str) -> HttpResponse:
             elif target == step and "add_route" not in request.POST:
                 messages.success(request, "Saved.")
             if "add_route" in request.POST:  # without JavaScript: save, and come back with one more blank row
-                target, query = step, f"?rows={_blank_rows(request.POST.get('rows')) + 1}#routes-end"
+                left_empty = bound.parts["formset"].total_form_count() - len(analysis.design.routes)
+                target, query = step, f"?rows={_blank_rows(left_empty + 1)}#routes-end"
             else:
                 query = f"?from={bound.page.start}" if target == step and bound.paged and bound.page.start else ""
             return redirect(reverse("labs:builder", args=[attempt.pk, target]) + query)
