@@ -4,20 +4,13 @@ the real Redis that several app servers share."""
 from __future__ import annotations
 
 import os
-import socket
 import uuid
 
 import pytest
 
 from courseware.throttle import Limit
 
-
-def _redis_reachable() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
-            return True
-    except OSError:
-        return False
+from .test_foundation import _redis_reachable
 
 
 def _counts(limit: Limit, who: str, times: int) -> list[bool]:

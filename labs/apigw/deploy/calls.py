@@ -116,7 +116,7 @@ class Call:
         return f"{self.name}({args}){where}"
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"service": self.service, "operation": self.operation, "params": _plain(self.params)}
+        out: dict[str, Any] = {"service": self.service, "operation": self.operation, "params": plain(self.params)}
         if self.region:
             out["region"] = self.region
         return out
@@ -126,14 +126,15 @@ class Call:
         return cls(data["service"], data["operation"], dict(data.get("params") or {}), data.get("region", ""))
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """Mappings and sequences as plain dicts and lists (JSON's shapes), all the way down."""
     if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     return value
 
 
 def canonical(value: Any) -> str:
     """A stable text for comparing two specs (the plan's diff)."""
-    return json.dumps(_plain(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(plain(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)

@@ -30,7 +30,7 @@ from ..resolved import (
     lambda_invocation_uri,
     v2_integration_properties,
 )
-from .calls import Call, join, ref
+from .calls import Call, join, plain, ref
 
 
 #: Resource kinds that live inside the API: a change to any of them needs a new deployment.
@@ -373,7 +373,7 @@ def _rest(b: _Builder) -> list[StageSpec]:
     if api.api_key_source:
         params["apiKeySource"] = api.api_key_source
     if api.resource_policy:
-        params["policy"] = json.dumps(_plain(api.resource_policy), separators=(",", ":"))
+        params["policy"] = json.dumps(plain(api.resource_policy), separators=(",", ":"))
     params["tags"] = dict(b.ctx.tags)
     b.add(Resource(key="api", kind="rest_api", create=Call("apigateway", "create_rest_api", params),
                    outputs={"api": "id", "api.root": "rootResourceId"}, update="patch",
@@ -611,14 +611,6 @@ def _v2(b: _Builder) -> list[StageSpec]:
         stages.append(StageSpec(s.name, f"stage:{s.name}", api.api_type, sp, None, (), auto,
                                 f"stage {s.name}" + (" (auto-deploy)" if auto else "")))
     return stages
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
 
 
 def desired(api: ResolvedApi, ctx: Context) -> Desired:

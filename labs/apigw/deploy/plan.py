@@ -25,7 +25,7 @@ from typing import Any
 from ..model import Design, Stage
 from ..resolved import ResolvedApi, resolve
 from .costs import CostEstimate, estimate
-from .calls import Call, canonical, ref, references
+from .calls import Call, canonical, plain, ref, references
 from .desired import API_KINDS, Context, Desired, Resource, StageSpec, desired
 
 TAG_PREFIX = "gateway-academy:"
@@ -79,7 +79,7 @@ class Step:
         if self.undo:
             out["undo"] = [c.to_dict() for c in self.undo]
         if self.state is not None:
-            out["state"] = _plain(self.state)
+            out["state"] = plain(self.state)
         if self.parent:
             out["parent"] = self.parent
         if self.note:
@@ -327,7 +327,7 @@ class _Builder:
 
 
 def _state_entry(kind: str, spec: Any, delete: tuple[Call, ...], parent: str, summary: str, **extra: Any) -> dict[str, Any]:
-    return {"kind": kind, "spec": _plain(spec), "delete": [c.to_dict() for c in delete], "parent": parent,
+    return {"kind": kind, "spec": plain(spec), "delete": [c.to_dict() for c in delete], "parent": parent,
             "summary": summary, **extra}
 
 
@@ -704,10 +704,3 @@ def make_teardown_plan(record: Any) -> Plan:
                 region=record.region, tags=dict(record.tags), run=record.next_run, steps=b.steps, changes=b.changes,
                 unchanged=[], costs=None, notes=[], functions=list(record.functions), design=None, first=False)
 
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
