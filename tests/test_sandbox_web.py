@@ -352,3 +352,16 @@ def test_calls_made_in_real_time_see_the_bucket_refill_as_on_aws(learner_client,
     assert call() == 429
     trace = SandboxCall.objects.filter(sandbox=row).order_by("-id")[1].trace
     assert any(step["step"] == "throttling" and step["decision"].startswith("passed") for step in trace)
+
+
+def test_a_console_call_answered_by_htmx_also_brings_the_execution_log_up_to_date(learner_client, course):
+    attempt = solved(learner_client, "rest-order-service")
+    deploy(learner_client, attempt)
+    page = learner_client.get(reverse("labs:sandbox", args=[attempt.pk])).content.decode()
+    assert '<section id="execution-log" hidden>' in page  # nothing called yet: a place for the log to come
+    answer = learner_client.post(reverse("labs:sandbox_send", args=[attempt.pk]),
+                                 {"stage": "prod", "method": "GET", "path": "/nowhere"}, HTTP_HX_REQUEST="true")
+    answer = answer.content.decode()
+    assert 'id="execution-log"' in answer and 'hx-swap-oob="true"' in answer
+    call = SandboxCall.objects.get(sandbox__attempt=attempt)
+    assert f'href="?call={call.pk}#result" aria-current="true"' in answer  # the new call, shown as the one open

@@ -101,7 +101,8 @@ def sandbox_send(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _console_answer(request, attempt, row, call, form) -> HttpResponse:
     if request.htmx:
-        return render(request, "labs/sandbox.html#result", {"attempt": attempt, "row": row, "call": call, "form": form})
+        return render(request, "labs/sandbox.html#result", {"attempt": attempt, "row": row, "call": call, "form": form,
+                                                           "calls": list(row.calls.all()[:10])})
     if call is None:
         messages.error(request, "The request was not sent: " + "; ".join(str(e) for errs in form.errors.values() for e in errs))
         return redirect("labs:sandbox", pk=attempt.pk)
