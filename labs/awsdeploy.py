@@ -227,7 +227,8 @@ def _queue(row_pk: int, job: str, *, pasted: str = "", need_plan: bool = False) 
         if row.running:
             raise AwsProblem("This deployment is running now: its page shows the progress.")
         if need_plan and not row.plan:
-            raise AwsProblem("There is no plan to apply: make the plan again.")
+            raise AwsProblem("This plan was applied already: this page shows how it went. To change the deployment, "
+                             "make a new plan." if row.record else "There is no plan to apply: make the plan again.")
         if job == "teardown" and not row.is_up:
             raise AwsProblem("Nothing of this deployment is up in AWS: there is nothing to tear down.")
         if row.credential == AwsDeployment.Credential.PASTED:

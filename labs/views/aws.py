@@ -112,9 +112,11 @@ def aws_plan_page(request: HttpRequest, pk: int, dpk: int) -> HttpResponse:
 @sensitive_variables()  # every local: the pasted text passes through here
 def _queue(request: HttpRequest, row: AwsDeployment, queue, **kw) -> HttpResponse:
     form = (ResumeForm if "rollback" in kw else CredentialsForm)(request.POST)
-    pasted = form.cleaned_data["credentials"] if form.is_valid() else ""
     try:
-        row = queue(row, pasted=pasted, **kw)
+        if not form.is_valid():  # too long, a NUL: say so, never "paste them" as if nothing came
+            raise awsdeploy.AwsProblem("Those are not AWS credentials the site can use: "
+                                       + " ".join(e for errors in form.errors.values() for e in errors))
+        row = queue(row, pasted=form.cleaned_data["credentials"], **kw)
     except awsdeploy.AwsProblem as problem:
         messages.error(request, str(problem))
         if queue is awsdeploy.queue_apply and row.plan:

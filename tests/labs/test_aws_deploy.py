@@ -293,3 +293,21 @@ def test_a_missing_lambda_function_is_found_before_the_calls_and_told_in_words(l
     page = html.unescape(progress(learner_client, row))
     assert "does not exist: the step that gives API Gateway permission to invoke it will fail" in page  # preflight
     assert "The Lambda function arn:aws:lambda:us-east-1:123456789012:function:orders-api does not exist" in page
+
+
+def test_pasted_text_that_cannot_be_credentials_and_a_double_apply_get_messages_that_say_so(learner_client, ready,
+                                                                                             site_aws):
+    from .aws_support import PASTED
+
+    row = plan(learner_client, ready, credential="pasted")
+    url = reverse("labs:aws_apply", args=[ready.pk, row.pk])
+    for text in ("A" * 20_000, "export AWS_ACCESS_KEY_ID=\x00"):
+        page = html.unescape(learner_client.post(url, {"credentials": text}, follow=True).content.decode())
+        assert "Those are not AWS credentials the site can use" in page
+        assert "Paste temporary credentials for this run" not in page
+    row.refresh_from_db()
+    assert row.plan and not row.sealed and row.status == "planned"  # nothing was queued or kept
+    learner_client.post(url, {"credentials": PASTED})
+    again = html.unescape(learner_client.post(url, {"credentials": PASTED}, follow=True).content.decode())
+    assert "This plan was applied already" in again
+    assert AwsDeployment.objects.filter(pk=row.pk, status="deployed").exists()
