@@ -311,3 +311,14 @@ def test_pasted_text_that_cannot_be_credentials_and_a_double_apply_get_messages_
     again = html.unescape(learner_client.post(url, {"credentials": PASTED}, follow=True).content.decode())
     assert "This plan was applied already" in again
     assert AwsDeployment.objects.filter(pk=row.pk, status="deployed").exists()
+
+
+def test_the_progress_poll_is_a_handful_of_queries_however_many_calls(learner_client, ready, site_aws,
+                                                                    django_assert_max_num_queries):
+    """Every learner with a run going polls once a second: session, user, attempt, deployment, role check."""
+    row = plan(learner_client, ready)
+    apply(learner_client, row)
+    row.refresh_from_db()
+    assert len(row.record["log"]) > 30  # every call, started and finished
+    with django_assert_max_num_queries(5):
+        assert learner_client.get(row.get_absolute_url(), HTTP_HX_REQUEST="true").status_code == 200
