@@ -174,6 +174,13 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Each process's own store of what is the same for every visitor (anonymous pages, fragments),
+# keyed by the course's release token: see courseware/pagecache.py. Never shared, so never stale.
+CACHES["local"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "pages-and-fragments",
+    "OPTIONS": {"MAX_ENTRIES": 2000},
+}
 
 # --- Background tasks --------------------------------------------------------------------------
 # "immediate" runs a task inside the request (development, tests); "database" queues it for

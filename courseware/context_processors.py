@@ -1,5 +1,8 @@
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+
+from . import pagecache
 
 from .roles import is_instructor
 
@@ -8,4 +11,6 @@ def site(request: HttpRequest) -> dict:
     return {
         "site_name": settings.SITE_NAME,
         "user_is_instructor": is_instructor(request.user) if hasattr(request, "user") else False,
+        # Read only by templates with cached fragments (courseware/pagecache.py), so other pages pay nothing.
+        "content_release": SimpleLazyObject(lambda: pagecache.fragment_key(request)),
     }

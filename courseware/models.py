@@ -19,6 +19,22 @@ from . import scores
 from .events import Obj, ObjectType, Verb, record
 
 
+class ContentRelease(models.Model):
+    """One row: a token that changes whenever the course does (a sync, an edit in the admin).
+
+    Pages and fragments that are the same for every visitor are kept per process under this token
+    (courseware/pagecache.py); reading it is one indexed query, and changing it in the same
+    transaction as the content means no app server can serve the new token with old content.
+    A random token, not a counter: a rolled-back change must never reuse a token already cached.
+    """
+
+    token = models.CharField(max_length=32)
+    released_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"release {self.token} at {self.released_at:%Y-%m-%d %H:%M}"
+
+
 class Module(models.Model):
     slug = models.SlugField(unique=True)
     title = models.CharField(max_length=200)

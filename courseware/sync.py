@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import django.dispatch
 from django.db import transaction
 
+from . import pagecache
 from .content import Course
 from .models import GlossaryTerm, Lab, Lesson, Misconception, Module
 
@@ -172,6 +173,9 @@ def link_lessons_to_labs() -> None:
             lesson.lab_links = links
             changed.append(lesson)
     Lesson.objects.bulk_update(changed, ["lab_links"], batch_size=500)
+    # The last step of both `apply` and `register_labs`, still in their transaction: the course as it
+    # now stands is a new release (bulk updates like the ones here send no signal).
+    pagecache.content_changed()
 
 
 def _check_lesson_labs(course: Course, report: SyncReport) -> None:

@@ -9,9 +9,10 @@ from django.db import IntegrityError
 from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_POST
 
-from .. import decide, progress
+from .. import decide, pagecache, progress
 from ..models import Bookmark, GlossaryTerm, Lesson, Quiz
 from ..search import MAX_QUERY, search_glossary, search_lessons
 
@@ -21,37 +22,49 @@ def _get_lesson(slug: str, with_quiz: bool = False) -> Lesson:
     if with_quiz:  # in the same query: the lesson page has a fixed query budget
         quiz = Quiz.objects.filter(lesson=OuterRef("pk"), published=True).order_by("order")
         lessons = lessons.annotate(quiz_slug=Subquery(quiz.values("slug")[:1]),
-                                   quiz_title=Subquery(quiz.values("title")[:1]))
+                                   quiz_title=Subquery(quiz.values("title")[:1]),
+                                   release=pagecache.release_subquery())
     return get_object_or_404(lessons, slug=slug)
 
 
+@pagecache.public_page
 def outline(request: HttpRequest) -> HttpResponse:
     course = progress.outline_for(request.user)
     return render(request, "lessons/outline.html", {"outline": course, "nav": "course"})
 
 
+@pagecache.public_page
 def lesson_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """The lesson with the reader's ticks and bookmarks. What is the same for everyone (the outline
+    for a given set of ticks, the lesson's head and foot, its contents with a given set of bookmarks)
+    comes from fragments kept per release (courseware/pagecache.py); the outline's two queries run
+    only when one of them has to be rendered."""
     lesson = _get_lesson(slug, with_quiz=True)
-    course = progress.outline_for(request.user, current=lesson)
-    previous, following = course.neighbours(lesson)
+    pagecache.remember_release(request, lesson.release)
+    completed = progress.completed_ids(request.user)
     bookmarked: set[str] = set()
     if request.user.is_authenticated:
         progress.record_view(request.user, lesson)
         bookmarked = set(Bookmark.objects.filter(user=request.user, lesson=lesson).values_list("anchor", flat=True))
+    course = SimpleLazyObject(lambda: progress.outline_for(request.user, current=lesson, completed=completed))
+    neighbours = SimpleLazyObject(lambda: course.neighbours(lesson))
     sections = [{**section, "bookmarked": section["id"] in bookmarked} for section in lesson.toc]
     context = {
         "lesson": lesson,
         "sections": sections,
         "outline": course,
-        "completed": lesson.id in course.completed_ids,
-        "previous": previous,
-        "next": following,
+        "completed": lesson.id in completed,
+        "previous": SimpleLazyObject(lambda: neighbours[0]),
+        "next": SimpleLazyObject(lambda: neighbours[1]),
         "lesson_bookmarked": "" in bookmarked,
+        # The fragments' keys: who is reading does not matter, what they have done does.
+        "completed_key": ",".join(map(str, sorted(completed))),
+        "bookmarks_key": ",".join(sorted(bookmarked)),
         "nav": "course",
     }
     if lesson.interactive == "decision-helper":
         context.update(_decision_context(request))
-    return render(request, "lessons/lesson.html", context)
+    return pagecache.render(request, "lessons/lesson.html", context)
 
 
 @login_required
@@ -108,6 +121,7 @@ def _initial(term: str) -> str:
     return letter if "A" <= letter <= "Z" else "#"
 
 
+@pagecache.public_page
 def glossary(request: HttpRequest) -> HttpResponse:
     terms = (
         GlossaryTerm.objects.select_related("lesson")

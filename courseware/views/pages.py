@@ -8,11 +8,12 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from .. import health, progress
+from .. import health, pagecache, progress
 
 log = logging.getLogger(__name__)
 
 
+@pagecache.public_page
 def home(request: HttpRequest) -> HttpResponse:
     outline = progress.outline_for(request.user)
     return render(

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from courseware import pagecache
 from courseware.models import Lesson
 from courseware.rendering import render as render_markdown
 
@@ -15,6 +16,7 @@ from ..models import LabAttempt
 
 
 @require_GET
+@pagecache.public_page
 def lab_list(request: HttpRequest) -> HttpResponse:
     mine, free = {}, []
     if request.user.is_authenticated:

@@ -1,0 +1,143 @@
+"""What is the same for every visitor is rendered once per release of the course, in each process.
+
+A lesson page is 50 KB of HTML that takes a few milliseconds of template work, although only its
+progress ticks, bookmarks and header belong to the reader. So:
+
+- **Whole pages for anonymous visitors** (`public_page`: home, outline, lessons, glossary, labs list)
+  are kept after the first render and sent as they are.
+- **Fragments of everyone's pages** (`{% cache None <name> <vars> content_release using="local" %}`,
+  Django's own fragment cache) are kept the same way; a signed-in page renders only what is theirs
+  around them.
+
+Both are keyed by the *release token* (`ContentRelease`), a random string the database changes in the
+same transaction as the course (`sync_content`, an edit in the admin). Reading it is one indexed query
+a request, so every app server sees a new course at once and none can pair the new token with old
+content; nothing has to be told to forget anything, old keys are never asked for again and age out.
+
+The store is the process-local `local` cache (LocMem, bounded): about twenty pages and a few hundred
+fragments per worker, a few MB at most, and no network round trip on the hot path. Code changes arrive
+with a restart, which empties it.
+
+Nothing private may be kept: a page is kept only if the request carried no session or messages cookie
+and its response set no cookie and used no CSRF token; a fragment holding a form gets the placeholder
+`CSRF_PLACEHOLDER` for its token (`{% with csrf_token=csrf_placeholder %}`), and `render` puts the
+reader's own token in its place on the way out.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.cache import caches
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import Subquery
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import render as django_render
+from django.utils import timezone
+
+STORE = "local"
+# Letters only: it survives HTML escaping unchanged, and nothing in a page can spell it by chance.
+CSRF_PLACEHOLDER = "csrfplaceholderXq7PzKw3"
+
+
+def release(request: HttpRequest | None = None) -> str | None:
+    """The current release token, read once per request; None when there is none (a database
+    emptied by a test, before its course is loaded): then nothing is kept."""
+    if request is not None and hasattr(request, "_content_release"):
+        return request._content_release
+    from .models import ContentRelease
+
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        cursor.execute(f"SELECT token FROM {ContentRelease._meta.db_table} WHERE id = 1")
+        row = cursor.fetchone()
+    token = row[0] if row else None
+    if request is not None:
+        request._content_release = token
+    return token
+
+
+def release_subquery() -> Subquery:
+    """The token as a subquery, for a view to read it in a query it makes anyway (the lesson page's
+    budget is eight); hand the value to `remember_release`."""
+    from .models import ContentRelease
+
+    return Subquery(ContentRelease.objects.filter(pk=1).values("token")[:1])
+
+
+def remember_release(request: HttpRequest, token: str | None) -> None:
+    if not hasattr(request, "_content_release"):
+        request._content_release = token
+
+
+def fragment_key(request: HttpRequest) -> str:
+    """The token for `{% cache %}` keys: a fresh one when there is no release, so nothing cached
+    then is ever found again."""
+    return release(request) or uuid.uuid4().hex
+
+
+def content_changed(**kwargs) -> None:
+    """A new release: called in the transaction that changes the course (signals, sync)."""
+    from .models import ContentRelease
+
+    fields = {"token": uuid.uuid4().hex, "released_at": timezone.now()}
+    if not ContentRelease.objects.filter(pk=1).update(**fields):
+        ContentRelease.objects.create(pk=1, **fields)
+
+
+def render(request: HttpRequest, template: str, context: dict, **kwargs) -> HttpResponse:
+    """`django.shortcuts.render` for templates with cached fragments: the placeholder their forms
+    were rendered with becomes the reader's CSRF token."""
+    response = django_render(request, template, {**context, "csrf_placeholder": CSRF_PLACEHOLDER}, **kwargs)
+    if CSRF_PLACEHOLDER.encode() in response.content:
+        response.content = response.content.replace(CSRF_PLACEHOLDER.encode(), get_token(request).encode())
+    return response
+
+
+def _may_serve_kept(request: HttpRequest) -> bool:
+    return (
+        request.method in ("GET", "HEAD")
+        and not request.GET
+        and "HX-Request" not in request.headers
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and CookieStorage.cookie_name not in request.COOKIES
+        and not request.user.is_authenticated
+    )
+
+
+def _may_keep(request: HttpRequest, response: HttpResponse) -> bool:
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")  # the page holds a CSRF token
+        and not any(word in response.get("Cache-Control", "") for word in ("private", "no-store", "no-cache"))
+        and response.get("Content-Type", "").startswith("text/html")
+    )
+
+
+def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Serve `view`'s page to anonymous visitors from the process's store, rendered once per release.
+
+    Anything else (a signed-in reader, a query string, htmx, a pending message) goes to the view."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        token = release(request) if _may_serve_kept(request) else None
+        if token is None:
+            return view(request, *args, **kwargs)
+        store = caches[STORE]
+        key = f"page:{token}:{request.path}"
+        body = store.get(key)
+        if body is not None:
+            return HttpResponse(body)
+        response = view(request, *args, **kwargs)
+        if _may_keep(request, response):
+            store.set(key, response.content, None)
+        return response
+
+    return wrapped
