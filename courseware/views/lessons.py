@@ -18,7 +18,8 @@ from ..search import MAX_QUERY, search_glossary, search_lessons
 
 
 def _get_lesson(slug: str, with_quiz: bool = False) -> Lesson:
-    lessons = Lesson.objects.published().select_related("module")
+    # The Markdown source and the search text are as long as the page itself and no view here reads them.
+    lessons = Lesson.objects.published().select_related("module").defer("body_markdown", "search_text")
     if with_quiz:  # in the same query: the lesson page has a fixed query budget
         quiz = Quiz.objects.filter(lesson=OuterRef("pk"), published=True).order_by("order")
         lessons = lessons.annotate(quiz_slug=Subquery(quiz.values("slug")[:1]),
