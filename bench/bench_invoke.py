@@ -43,19 +43,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ["SANDBOX_REQUESTS_PER_10S"] = "100000000"  # the real-time limit would stop the benchmark
 
 
-def _create_postgres_database() -> None:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        return
-    import psycopg
+from _server import create_postgres_database, free_port, start_gunicorn, stop, wait_until_up  # noqa: E402
 
-    base, name = url.rsplit("/", 1)
-    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
-_create_postgres_database()
+create_postgres_database(os.environ.get("DATABASE_URL", ""))  # a missing database is created
 
 import django  # noqa: E402
 
@@ -224,27 +214,12 @@ def wrk_rate(port: int, urls: list[str], seconds: float, clients: int, headers: 
 
 
 def serve_and_measure(urls: list[str], token: dict[str, str], keys: list[str], args: argparse.Namespace) -> None:
-    import socket
-    import subprocess
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "GUNICORN_BIND": f"127.0.0.1:{port}", "PYTHONPATH": f"{ROOT / 'bench'}:{ROOT}"}
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "config" / "gunicorn.conf.py"),
-                               # no recycling: a bare round's thousands of requests would otherwise restart
-                               # every worker (max_requests) and the next round would pay for the boots
-                               "--access-logfile", "/dev/null", "--max-requests", "0", "invoke_wsgi:application"],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    port = free_port()
+    # no recycling: a bare round's thousands of requests would otherwise restart every worker
+    # (max_requests) and the next round would pay for the boots
+    server = start_gunicorn("invoke_wsgi:application", port, args=["--access-logfile", "/dev/null", "--max-requests", "0"])
     try:
-        for _ in range(300):  # up when /bare/ answers
-            if server.poll() is not None:
-                raise SystemExit("gunicorn did not start:\n" + server.stderr.read().decode()[-2000:])
-            try:
-                http_rate(port, ["/bare/"], 0.05, 1, {})
-                break
-            except AssertionError:
-                time.sleep(0.1)
+        wait_until_up(server, port, "/bare/", headers={"X-Forwarded-Proto": "https"})  # up when /bare/ answers
         http_rate(port, urls, 0.5, args.clients, token)  # warm every worker's caches
         measure = wrk_rate if shutil.which("wrk") else http_rate
         pairs = []
@@ -254,8 +229,7 @@ def serve_and_measure(urls: list[str], token: dict[str, str], keys: list[str], a
             pairs.append((measure(port, ["/bare/"], args.seconds, args.clients, {}),
                           measure(port, urls, args.seconds, args.clients, token)))
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop(server)
     bare, sandbox = sorted(pairs, key=lambda p: p[1] / p[0])[len(pairs) // 2]
     workers = os.environ.get("WEB_CONCURRENCY", "cores x 2 + 1")
     print(f"gunicorn ({workers} sync workers), {args.clients} callers over HTTP to {len(urls)} sandbox(es) "
