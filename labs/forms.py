@@ -553,7 +553,8 @@ class SandboxRequestForm(forms.Form):
     method = forms.ChoiceField(choices=[(m, m) for m in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")])
     path = forms.CharField(max_length=2000, initial="/", help_text="After the stage, e.g. /orders/42.")
     query = forms.CharField(max_length=2000, required=False, label="Query string", help_text="e.g. limit=10&sort=asc")
-    headers = PairsField(max_length=8192, required=False, label="Headers (Name: value per line)",
+    # Read by clean_headers ("Name: value" lines, as the label says; name=value is accepted too).
+    headers = forms.CharField(max_length=8192, required=False, label="Headers (Name: value per line)",
                          widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false"}))
     body = forms.CharField(max_length=MAX_CONSOLE_BODY, required=False, strip=False,
                            widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}))
@@ -574,8 +575,7 @@ class SandboxRequestForm(forms.Form):
         self.fields["api_key"].choices = [("", "None"), *[(k, k) for k in api_keys]]
 
     def clean_headers(self) -> dict[str, str]:
-        # "Name: value" lines (PairsField reads name=value; accept both)
-        raw = self.data.get(self.add_prefix("headers"), "")
+        raw = self.cleaned_data.get("headers", "")
         headers: dict[str, str] = {}
         for line in str(raw).splitlines():
             if not line.strip():

@@ -200,11 +200,6 @@ def test_exercise_3_text_plain_is_refused_with_415(learner_client, attempt):
     assert call.error_type == "UNSUPPORTED_MEDIA_TYPE"  # the gateway response the lesson names
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "Console bug, not a lesson error: the try-it console's Headers field is labelled 'Name: value per line', but "
-    "SandboxRequestForm.headers is a PairsField whose clean() (labs/forms.py _pairs) demands name=value and refuses "
-    "'Content-Type: text/plain' before clean_headers (which accepts both) runs; nothing is sent. The lesson writes "
-    "Content-Type=text/plain, which works either way."))
 def test_the_console_takes_a_header_written_as_its_label_says(learner_client, attempt):
     fields = {"stage": "prod", "method": "POST", "path": "/greet", "query": "name=Ada",
               "headers": "Content-Type: text/plain", "body": "hi"}
