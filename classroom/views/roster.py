@@ -8,7 +8,7 @@ from django_tables2 import RequestConfig
 
 from courseware.models import Attempt, Choice, Lab, Lesson, LessonProgress, Response
 
-from .. import queries
+from .. import labwork, queries
 from ..access import get_cohort_for_user, get_member_for_cohort
 from ..models import Intervention
 from ..tables import RosterFilter, RosterTable, status_badge
@@ -54,7 +54,8 @@ def _answer_text(response: Response, letters: dict[int, str]) -> str:
 @login_required
 @require_GET
 def learner(request: HttpRequest, pk: int, user_id: int) -> HttpResponse:
-    """Everything one learner did: lessons, every attempt with each answer, lab findings over time,
+    """Everything one learner did: lessons, every attempt with each answer, their lab designs (read only:
+    findings now, diagram, OpenAPI), lab findings over time, their latest sandbox calls with each trace,
     sandbox predictions, deployments, due dates and the interventions on their record."""
     cohort = get_cohort_for_user(request, pk)
     user, membership = get_member_for_cohort(cohort, user_id)
@@ -84,6 +85,7 @@ def learner(request: HttpRequest, pk: int, user_id: int) -> HttpResponse:
         "predictions": [e for e in events if e.verb == "predicted"],
         "deployments": [e for e in events if e.object_type == "deployment"],
         "objectives": [e for e in events if e.object_type == "objective"],
+        "designs": labwork.designs(user, titles), "calls": labwork.calls(user, titles),
         "due_dates": queries.due_dates_for(cohort, user),
         "interventions": list(Intervention.objects.filter(learner=user, cohort=cohort).select_related("actor")[:100]),
         "status_rule": queries.STATUS_RULE, "section": "roster", "nav": "dashboard",
