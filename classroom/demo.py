@@ -41,8 +41,8 @@ LAST = ["Okafor", "Silva", "Novak", "Haddad", "Kowalski", "Nguyen", "Müller", "
         "Andersson", "Petrov", "Yilmaz", "Mensah", "Tanaka", "O'Brien", "Fernández", "Lindqvist", "Chowdhury",
         "Moreau", "Schmidt", "Costa", "Ivanova", "Park", "Jensen", "Ahmed", "Bianchi", "Larsen", "Santos"]
 
-# Rule ids of the lab validator (labs.apigw.rules, read when this was written: classroom must not import
-# labs) with the lesson section that teaches each and the misconception it reveals, per lab.
+# Rule ids of the lab validator (labs.apigw.rules, read when this was written: the dashboard's figures do not
+# import labs) with the lesson section that teaches each and the misconception it reveals, per lab.
 RULES = {
     "endpoint.private-rest-only": ("endpoint-types#private", "private-not-rest-only"),
     "policy.private-needs-policy": ("endpoint-types#resource-policy", "private-needs-no-policy"),

@@ -341,7 +341,7 @@ class Analysis:
     @property
     def rule_lessons(self) -> dict[str, str]:
         """Rule id -> the lesson that explains it, for the rules in ``rule_ids`` (the dashboard links each
-        rule a class breaks to its lesson from the event itself: classroom does not import labs)."""
+        rule a class breaks to its lesson from the event itself: its figures do not import labs)."""
         return {f.rule_id: f.lesson for f in self.findings if f.severity != "tip" and f.lesson}
 
     @property
