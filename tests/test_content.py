@@ -310,8 +310,10 @@ def test_practitioner_lessons_of_part_a_cite_aws_documentation(parsed, slug):
     assert "checked against aws documentation on" in body.lower()
 
 
-@pytest.mark.parametrize("slug", REQUIRED_PRACTITIONER_LESSONS_A)
-def test_practitioner_quizzes_of_part_a_mix_types_and_name_misconceptions(parsed, slug):
+@pytest.mark.parametrize("slug", REQUIRED_PRACTITIONER_LESSONS_A + REQUIRED_PRACTITIONER_LESSONS)
+def test_practitioner_quizzes_mix_types_and_name_misconceptions(parsed, slug):
+    """Every new lesson of issue 14 (parts A and B: lessons 10 to 15) has a quiz of at least 8 questions
+    of mixed types whose distractors name misconceptions."""
     quiz = next(q for q in parsed.quizzes if q.slug == slug)
     assert quiz.lesson == slug and len(quiz.questions) >= 8, slug
     assert len({q.type for q in quiz.questions}) >= 5, slug

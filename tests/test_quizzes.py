@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from courseware import quizzes
-from courseware.models import Attempt, LearningEvent, Question, Quiz, Response, ReviewItem
+from courseware.models import Attempt, LearningEvent, Misconception, Question, Quiz, Response, ReviewItem
 
 from .factories import make_user
 
@@ -536,13 +536,29 @@ def test_broken_quiz_files_fail_the_sync_naming_file_and_question(tmp_path, db, 
     assert message in str(error.value) and "alpha.yaml: question 'q1'" in str(error.value)
 
 
-def test_the_bank_has_six_questions_per_lesson_and_seventy_in_all(course):
-    assert Question.objects.filter(published=True).count() >= 70
-    for lesson in course:
-        count = Question.objects.filter(quiz__lesson=lesson, published=True).count()
-        assert count >= 6, lesson.slug
+def test_the_bank_has_120_questions_and_every_lesson_a_mixed_practice_quiz_that_explains_wrong_choices(course):
+    """Issue 14: the bank grew from 72 questions by at least 48. Each lesson's practice quiz has at least 8
+    questions of at least 3 types, and every wrong choice of a single or multiple choice question tells the
+    learner why: it names a known misconception or has an explanation of its own."""
+    assert Question.objects.filter(published=True).count() >= 72 + 48
     types = set(Question.objects.values_list("type", flat=True))
     assert types == {"single", "multiple", "true_false", "numeric", "ordering", "matching"}
+    known = set(Misconception.objects.values_list("slug", flat=True))
+    for lesson in course:
+        practice = Quiz.objects.get(lesson=lesson, mode=Quiz.Mode.PRACTICE)
+        questions = list(practice.questions.filter(published=True).prefetch_related("choices"))
+        assert len(questions) >= 8, f"{lesson.slug}: {len(questions)} questions"
+        assert len({q.type for q in questions}) >= 3, f"{lesson.slug}: types {sorted({q.type for q in questions})}"
+        for question in questions:
+            if question.type not in {"single", "multiple"}:
+                continue
+            for choice in question.choices.all():
+                if choice.correct:
+                    continue
+                assert not choice.misconception or choice.misconception in known, \
+                    f"{lesson.slug}: {question.key} names an unknown misconception {choice.misconception!r}"
+                assert choice.misconception or choice.explanation_html.strip(), \
+                    f"{lesson.slug}: {question.key}: a wrong choice names no misconception and explains nothing"
 
 
 # --- Concurrency ------------------------------------------------------------------------------------------
