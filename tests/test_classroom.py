@@ -16,7 +16,7 @@ from classroom.demo import build_cohort
 from classroom.models import Cohort, DueDate, DueDateExtension, Intervention, Membership
 from courseware.models import Attempt, Quiz
 
-from .classroom_support import make_cohort, right_answer, submit_attempt, wrong_answer
+from .classroom_support import make_cohort, make_learners, right_answer, submit_attempt, wrong_answer
 from .factories import make_user
 
 pytestmark = pytest.mark.django_db
@@ -364,6 +364,27 @@ def test_the_roster_filters_sorts_and_answers_htmx_with_the_table_only(cohort, l
     assert body.index("Ada") < body.index("Ben")  # Ada took a quiz, Ben none
     assert "0 learners match" in instructor_client.get(url, {"at_risk": "true"}).content.decode()
     assert "2 learners match" in instructor_client.get(url, {"status": "not-started"}).content.decode()
+
+
+def test_the_roster_shows_25_learners_a_page_and_the_next_link_opens_the_rest(instructor, instructor_client, course):
+    pupils = make_learners(30)
+    cohort = make_cohort(instructor, *pupils)
+    url = reverse("cohort_roster", args=[cohort.pk])
+    row = re.compile(rf'href="/dashboard/cohorts/{cohort.pk}/learners/(\d+)/"')
+    next_link = re.compile(r'<li class="next page-item">\s*<a href="([^"]+)"')
+
+    first = instructor_client.get(url).content.decode()
+    on_first = row.findall(first)
+    assert len(on_first) == 25 and "30 learners" in first
+    follow = next_link.search(first)
+    assert follow, "page 1 of 30 learners has no next link"
+    second = instructor_client.get(url + follow.group(1))
+    assert second.status_code == 200
+    on_second = row.findall(second.content.decode())
+    assert len(on_second) == 5
+    assert not next_link.search(second.content.decode()), "the last page offers a next page"
+    # Together the two pages list every learner of the cohort once.
+    assert sorted(map(int, on_first + on_second)) == sorted(p.pk for p in pupils)
 
 
 def test_the_quizzes_page_is_in_course_order_with_the_final_exam_last(learner, learner_client, course):

@@ -5,6 +5,7 @@ funnel, lab insights and sandbox predictions, and the one rounding shared by Pyt
 from __future__ import annotations
 
 import math
+import re
 from datetime import timedelta
 
 import pytest
@@ -221,6 +222,21 @@ def test_lesson_funnel_labs_and_weeks(instructor, course):
     assert (labs["private-api"].started, labs["private-api"].completed) == (2, 1)
     weeks = queries.weekly_activity(cohort)
     assert len(weeks) == 8 and weeks[-1].active == 2 and weeks[-1].events == 3 and sum(w.events for w in weeks) == 3
+
+
+def test_the_dashboard_counts_learners_active_in_the_last_seven_days_and_no_instructor(instructor, instructor_client,
+                                                                                       course):
+    twice, lately, long_ago, idle = make_learners(4, prefix="act")
+    event(twice, "experienced", "lesson", "front-door", days_ago=2)
+    event(twice, "completed", "lesson", "front-door", days_ago=2)  # two events, one learner
+    event(lately, "experienced", "lesson", "front-door", days_ago=10)
+    event(lately, "experienced", "lesson", "api-types", days_ago=1)  # active again since
+    event(long_ago, "experienced", "lesson", "front-door", days_ago=10)  # outside the seven days
+    event(instructor, "experienced", "lesson", "front-door", days_ago=0.01)  # today, but an instructor
+    html = instructor_client.get("/dashboard/").content.decode()
+    shown = re.search(r"Learners active</dt>\s*<dd[^>]*>\s*(\d+)\s*</dd>", html)
+    assert shown, "the dashboard shows no active-learner figure"
+    assert int(shown.group(1)) == 2  # twice and lately; not long_ago, idle or the instructor
 
 
 # --- Lab insights ------------------------------------------------------------------------------------------------
