@@ -33,10 +33,10 @@ def test_practice_quiz_gives_feedback_as_you_go(page, course):
     page.goto("/course/endpoint-types/")
     page.get_by_role("link", name="Endpoint types").last.click()
     page.wait_for_url("**/quizzes/endpoint-types/")
-    assert_accessible(page)
+    assert_accessible(page, every_impact=True)
     page.get_by_role("button", name="Start the quiz").click()
     page.wait_for_url("**/attempts/*/")
-    assert_accessible(page)
+    assert_accessible(page, every_impact=True)
 
     attempt = Attempt.objects.get()
     questions = [Question.objects.get(pk=pk) for pk in attempt.question_ids]
@@ -44,12 +44,12 @@ def test_practice_quiz_gives_feedback_as_you_go(page, course):
         answer_right(page, question)
         page.locator(f"#q-{question.pk}").get_by_text("Correct.").wait_for()
         assert page.get_by_test_id("answered-count").inner_text().startswith(f"{number} of 8 answered")
-    assert_accessible(page)
+    assert_accessible(page, every_impact=True)
 
     page.get_by_role("button", name="Submit the quiz").click()
     page.wait_for_url("**/result/")
     assert page.get_by_test_id("score").inner_text() == "100%"
-    assert_accessible(page)
+    assert_accessible(page, every_impact=True)
 
 
 def test_exam_shows_results_only_after_submitting_and_survives_a_reload(page, course):
@@ -78,7 +78,7 @@ def test_exam_shows_results_only_after_submitting_and_survives_a_reload(page, co
     assert page.get_by_test_id("score").inner_text() == "10%"
     assert page.get_by_text("Not passed").first.is_visible()
     assert page.get_by_role("heading", name="Lessons to revisit").is_visible()
-    assert_accessible(page)
+    assert_accessible(page, every_impact=True)
 
 
 # --- Exam integrity --------------------------------------------------------------------------------
@@ -102,7 +102,7 @@ def test_an_exam_choice_is_saved_without_pressing_save(page, course):
     page.locator(f"#c-{choice.pk}").check()  # and nothing else: no "Save answer"
     page.locator(f"#q-{question.pk}-status").get_by_text("Answer saved").wait_for()
     assert page.get_by_test_id("answered-count").inner_text().startswith("1 of 2 answered")
-    assert_accessible(page)
+    assert_accessible(page, every_impact=True)
 
     page.reload()
     assert page.locator(f"#c-{choice.pk}").is_checked()
@@ -163,7 +163,7 @@ def test_submitting_with_unanswered_questions_is_confirmed(page, course):
     heading = page.get_by_role("heading", name="2 questions unanswered — submit anyway?")
     heading.wait_for()
     assert page.get_by_role("link", name="Question 2").is_visible() and page.get_by_role("link", name="Question 3").is_visible()
-    assert_accessible(page)
+    assert_accessible(page, every_impact=True)
     assert not Attempt.objects.get(pk=attempt.pk).is_submitted
 
     page.get_by_role("link", name="Go back and answer them").click()
@@ -172,7 +172,7 @@ def test_submitting_with_unanswered_questions_is_confirmed(page, course):
     page.get_by_role("button", name="Submit anyway").click()
     page.wait_for_url("**/result/")
     assert page.get_by_test_id("score").inner_text() == "33%"
-    assert_accessible(page)
+    assert_accessible(page, every_impact=True)
 
 
 def _focused(page) -> dict:
@@ -191,7 +191,7 @@ def test_an_exam_taken_with_the_keyboard_alone(page, course):
     wanted = {f"c-{c.pk}" for c in multiple.choices.filter(correct=True)}  # ticked with Space
     firsts = {single.pk, true_false.pk}  # radios: Tab lands on the first; Space picks it
     page.goto(attempt.get_absolute_url())
-    assert_accessible(page)
+    assert_accessible(page, every_impact=True)
 
     picked = []
     for _ in range(150):
@@ -229,4 +229,4 @@ def test_an_exam_taken_with_the_keyboard_alone(page, course):
     saved = {r.question_id for r in Response.objects.filter(attempt=attempt)}
     assert saved == {single.pk, multiple.pk, true_false.pk}
     assert Response.objects.get(attempt=attempt, question=multiple).correct
-    assert_accessible(page)
+    assert_accessible(page, every_impact=True)
