@@ -5,6 +5,7 @@ progress ticks, bookmarks and header belong to the reader. So:
 
 - **Whole pages for anonymous visitors** (`public_page`: home, outline, lessons, glossary, labs list)
   are kept after the first render and sent as they are.
+- **Rows that are the same for every reader** (`kept`: a lesson, the course's lessons in order).
 - **Fragments of everyone's pages** (`{% cache None <name> <vars> content_release using="local" %}`,
   Django's own fragment cache) are kept the same way; a signed-in page renders only what is theirs
   around them.
@@ -29,12 +30,12 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import caches
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Subquery
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render as django_render
@@ -61,17 +62,19 @@ def release(request: HttpRequest | None = None) -> str | None:
     return token
 
 
-def release_subquery() -> Subquery:
-    """The token as a subquery, for a view to read it in a query it makes anyway (the lesson page's
-    budget is eight); hand the value to `remember_release`."""
-    from .models import ContentRelease
-
-    return Subquery(ContentRelease.objects.filter(pk=1).values("token")[:1])
-
-
-def remember_release(request: HttpRequest, token: str | None) -> None:
-    if not hasattr(request, "_content_release"):
-        request._content_release = token
+def kept(request: HttpRequest, name: str, compute: Callable[[], Any]) -> Any:
+    """`compute()`, kept in this process for the current release: rows that are the same for every
+    reader (a lesson, the course's lessons in order). Each call gets its own copy (the store pickles)."""
+    token = release(request)
+    if token is None:
+        return compute()
+    key = f"{name}:{token}"
+    store = caches[STORE]
+    value = store.get(key)
+    if value is None:
+        value = compute()
+        store.set(key, value, None)
+    return value
 
 
 def fragment_key(request: HttpRequest) -> str:

@@ -23,8 +23,7 @@ def _get_lesson(slug: str, with_quiz: bool = False) -> Lesson:
     if with_quiz:  # in the same query: the lesson page has a fixed query budget
         quiz = Quiz.objects.filter(lesson=OuterRef("pk"), published=True).order_by("order")
         lessons = lessons.annotate(quiz_slug=Subquery(quiz.values("slug")[:1]),
-                                   quiz_title=Subquery(quiz.values("title")[:1]),
-                                   release=pagecache.release_subquery())
+                                   quiz_title=Subquery(quiz.values("title")[:1]))
     return get_object_or_404(lessons, slug=slug)
 
 
@@ -38,16 +37,17 @@ def outline(request: HttpRequest) -> HttpResponse:
 def lesson_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """The lesson with the reader's ticks and bookmarks. What is the same for everyone (the outline
     for a given set of ticks, the lesson's head and foot, its contents with a given set of bookmarks)
-    comes from fragments kept per release (courseware/pagecache.py); the outline's two queries run
-    only when one of them has to be rendered."""
-    lesson = _get_lesson(slug, with_quiz=True)
-    pagecache.remember_release(request, lesson.release)
+    comes from fragments kept per release (courseware/pagecache.py), and so do the lesson's row and
+    the course's lessons (the outline's), which are read only when a fragment has to be rendered."""
+    lesson = pagecache.kept(request, f"lesson:{slug}", lambda: _get_lesson(slug, with_quiz=True))
     completed = progress.completed_ids(request.user)
     bookmarked: set[str] = set()
     if request.user.is_authenticated:
         progress.record_view(request.user, lesson)
         bookmarked = set(Bookmark.objects.filter(user=request.user, lesson=lesson).values_list("anchor", flat=True))
-    course = SimpleLazyObject(lambda: progress.outline_for(request.user, current=lesson, completed=completed))
+    course = SimpleLazyObject(lambda: progress.outline_for(
+        request.user, current=lesson, completed=completed,
+        lessons=pagecache.kept(request, "course-lessons", progress.course_lessons)))
     neighbours = SimpleLazyObject(lambda: course.neighbours(lesson))
     sections = [{**section, "bookmarked": section["id"] in bookmarked} for section in lesson.toc]
     context = {
