@@ -1,4 +1,4 @@
-"""What /healthz proves about the database: it answers, the schema is there, and it takes writes.
+"""What /healthz proves: the database answers, has its schema and takes writes; the cache answers.
 
 "SELECT 1" is not enough: SQLite quietly creates an empty file where the database was moved away
 from, and a read-only file answers every read while every login and save fails. So the probe also
@@ -9,6 +9,7 @@ nothing is committed); on PostgreSQL the server's own read-only flags.
 
 from __future__ import annotations
 
+from django.core.cache import caches
 from django.db import DatabaseError
 from django.db.backends.base.base import BaseDatabaseWrapper
 
@@ -48,4 +49,14 @@ def _write_problem(connection: BaseDatabaseWrapper, cursor) -> str:
         in_recovery, read_only = cursor.fetchone()
         if in_recovery or read_only == "on":
             return "the database is read-only (a standby, or default_transaction_read_only is on)"
+    return ""
+
+
+def cache_problem(alias: str = "default") -> str:
+    """'' when the shared cache answers. With REDIS_URL, sessions and throttles live there: a server
+    that cannot reach Redis fails every login, so it must leave the load balancer's pool."""
+    try:
+        caches[alias].get("healthz:probe")
+    except Exception as error:  # each backend raises its own client's errors (redis.ConnectionError, ...)
+        return f"the cache did not answer: {type(error).__name__}: {error}"
     return ""

@@ -326,3 +326,18 @@ def test_an_oversized_request_gets_a_friendly_400(learner_client, settings):
     response = learner_client.post("/labs/import/", {"document": "x" * 5000})
     assert response.status_code == 400
     assert "We could not read that request" in response.content.decode()
+
+
+def test_healthz_answers_head_too(client, db):
+    response = client.head("/healthz")
+    assert response.status_code == 200
+
+
+def test_healthz_503_when_the_shared_cache_is_down(client, db, settings):
+    """With REDIS_URL, sessions and throttles live in Redis: a server that cannot reach it fails every
+    login, so /healthz must take it out of the pool. A Redis on a port nothing listens on is down."""
+    settings.CACHES = {**settings.CACHES, "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "database": "up", "cache": "down"}

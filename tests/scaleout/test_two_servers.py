@@ -220,7 +220,7 @@ def test_nginx_shares_a_learners_requests_between_the_servers(scaleout, balancer
     on_a, on_b = _requests_in((scaleout.a, scaleout.b), marker, 6)
     assert on_a + on_b == 6 and on_a >= 2 and on_b >= 2, (on_a, on_b)
     health = requests.get(f"{balancer.url}/healthz", timeout=10, verify=str(balancer.certificate))
-    assert health.status_code == 200 and health.json() == {"status": "ok", "database": "up"}
+    assert health.status_code == 200 and health.json() == {"status": "ok", "database": "up", "cache": "up"}
     # A visitor who typed http:// is sent to the same page over HTTPS, by nginx itself.
     typed = requests.get(f"{balancer.http_url}/course/?x=1", allow_redirects=False, timeout=10)
     assert typed.status_code == 301 and typed.headers["Location"] == "https://127.0.0.1/course/?x=1"
