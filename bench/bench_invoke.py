@@ -59,11 +59,10 @@ from django.test import Client, override_settings  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import include, path  # noqa: E402
 
+from _sandbox import deployed_sandbox, unthrottled_design  # noqa: E402
 from bench_apigw import build_design  # noqa: E402
 from labs import sandboxes  # noqa: E402
-from labs.apigw.scenarios import load_scenario  # noqa: E402
 from labs.apigw.gateway.deployment import RESOLVED  # noqa: E402
-from labs.apigw.model import Design  # noqa: E402
 from labs.models import LabAttempt, LabSandbox  # noqa: E402
 
 urlpatterns = [path("bare/", lambda request: HttpResponse("ok")), path("", include("config.urls"))]
@@ -116,14 +115,8 @@ def main() -> None:
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
     user = User.objects.create_user(f"bench-{uuid.uuid4().hex[:8]}", password="bench-password-123")
-    data = load_scenario(ROOT / "labs" / "scenarios" / "rest-order-service.yaml").reference_solution.to_dict()
-    for stage in data["stages"]:  # a round's requests are at one virtual instant: no 429 halfway
-        stage.update(throttle_rate=1_000_000, throttle_burst=1_000_000)
-    design = Design.from_dict(data)
-    attempt = LabAttempt.objects.create(user=user, scenario="rest-order-service", design=design.to_dict())
-    sandboxes.deploy(attempt, design)
-    row = LabSandbox.objects.get(attempt=attempt)
-    token = {"Authorization": row.load().sample_token(expires_in_s=10 ** 8)}
+    design = unthrottled_design()
+    row, token = deployed_sandbox(user, design)
     url = f"/sandbox/{row.key}/prod/orders"
     if args.server:
         keys = [row.key]

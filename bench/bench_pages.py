@@ -6,6 +6,7 @@ middleware, ``bench/invoke_wsgi.py``); wrk calls each URL with ``--connections``
 ``--seconds``, in ``--rounds`` interleaved rounds, and the median ratio of each to the bare view of its
 own round is printed with its p50 and p99. The machine is shared and noisy: compare ratios, not rates.
 
+    signed-in bare     the bare view once the session and the user are loaded     (for reading)
     anonymous lesson   /course/stages-deployments/ (the longest page), no cookie  target >= 0.6
     signed-in lesson   the same page for a learner with progress and bookmarks    target >= 0.3
     quiz answer        an exam answer saved (htmx POST), its status line back     (p95 < 100 ms:
@@ -21,6 +22,7 @@ after) with ``REDIS_URL`` measures the several-app-servers set-up.
 from __future__ import annotations
 
 import argparse
+import http.client
 import os
 import re
 import shutil
@@ -28,6 +30,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from pathlib import Path
 from urllib.parse import urlencode
@@ -64,10 +67,10 @@ from django.urls import reverse  # noqa: E402
 
 from courseware import quizzes  # noqa: E402
 from courseware.models import Bookmark, Lesson, LessonProgress, Quiz  # noqa: E402
-from labs import sandboxes  # noqa: E402
 from labs.apigw.model import Design  # noqa: E402
-from labs.models import LabAttempt, LabSandbox  # noqa: E402
+from labs.models import LabAttempt  # noqa: E402
 from labs.apigw.scenarios import load_scenario  # noqa: E402
+from _sandbox import deployed_sandbox  # noqa: E402
 from tests.classroom_support import right_answer  # noqa: E402
 from tests.labs_support import post_data  # noqa: E402
 
@@ -120,19 +123,15 @@ def prepare() -> list[Target]:
     check = {**post_data(step, Design.from_dict(lab.design)), "page": "bench", "seq": "1"}
     assert client.post(check_url, check, headers={"HX-Request": "true"}).status_code == 200
 
-    data = load_scenario(ROOT / "labs" / "scenarios" / "rest-order-service.yaml").reference_solution.to_dict()
-    for stage in data["stages"]:  # a run's requests are at one virtual instant: no 429 halfway
-        stage.update(throttle_rate=1_000_000, throttle_burst=1_000_000)
-    design = Design.from_dict(data)
-    sandboxed = LabAttempt.objects.create(user=learner, scenario="", design=design.to_dict())
-    sandboxes.deploy(sandboxed, design)
-    row = LabSandbox.objects.get(attempt=sandboxed)
-    token = {"Authorization": row.load().sample_token(expires_in_s=10 ** 8)}
+    row, token = deployed_sandbox(learner, scenario="")
 
     lesson_url = reverse("lesson", args=[LESSON])
     reader = {k: v for k, v in browser.items() if k in ("Cookie",)}
     return [
         Target("bare view", "/bare/"),
+        # Not a page: what being signed in costs (session and user loaded), so the signed-in lesson's own
+        # share can be read off too.
+        Target("signed-in bare", "/bare/signed-in/", headers=reader),
         Target("anonymous lesson", lesson_url, ratio=0.6),
         Target("signed-in lesson", lesson_url, headers=reader, ratio=0.3),
         Target("quiz answer", answer_url, headers=browser, body=answer, p95_ms=100),
@@ -172,6 +171,30 @@ def wrk(port: int, target: Target, seconds: float, connections: int) -> dict:
     return {"rate": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "p50": ms("50"), "p99": ms("99")}
 
 
+def settle(port: int, limit_s: float = 15.0) -> None:
+    """Wait until the workers have drained what the last wrk left queued (its connections' requests
+    still in the backlog would otherwise be timed as part of the next URL's round)."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        started = time.monotonic()
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=limit_s)
+        try:
+            conn.request("GET", "/bare/", headers={**HTTPS, "Host": "127.0.0.1"})
+            conn.getresponse().read()
+        finally:
+            conn.close()
+        if time.monotonic() - started < 0.02:
+            return
+
+
+def measure(port: int, target: Target, seconds: float, connections: int) -> dict:
+    settle(port)
+    figures = wrk(port, target, seconds, connections)
+    if not figures["rate"]:
+        raise SystemExit(f"{target.name}: no request answered in {seconds:g} s; try a longer --seconds")
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5.0)
@@ -189,8 +212,9 @@ def main() -> None:
         try:
             wait_until_up(server, port, "/bare/", headers=HTTPS)
             for target in targets:  # warm every worker: kept pages, fragments, resolved deployments
-                wrk(port, target, 1, args.connections)
-            rounds = [{t.name: wrk(port, t, args.seconds, args.connections) for t in targets}
+                settle(port)
+                wrk(port, target, 2, args.connections)
+            rounds = [{t.name: measure(port, t, args.seconds, args.connections) for t in targets}
                       for _ in range(args.rounds)]
         finally:
             stop(server)
