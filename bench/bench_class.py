@@ -94,6 +94,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--learners", type=int, default=300)
     parser.add_argument("--seconds", type=float, default=60.0, help="the steady phase, once everyone is in")
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--settle", type=float, default=10.0,
+                        help="seconds after the last login before the steady phase (the logins' queue drains)")
     parser.add_argument("--think", type=float, default=5.0, help="a learner's mean pause between actions (s)")
     parser.add_argument("--instructor-think", type=float, default=5.0, help="an instructor's mean pause (s)")
     parser.add_argument("--spawn-rate", type=float, default=3.0, help="people arriving (logging in) per second")
@@ -178,6 +180,7 @@ def set_up(learners: int) -> tuple[dict, dict]:
     pk = cohort.pk
     plan = {
         "think": ARGS.think, "instructor_think": ARGS.instructor_think, "steady_seconds": ARGS.seconds,
+        "settle_seconds": ARGS.settle,
         "results": str(WORK / "results.json"),
         "learners": [{"username": u.username, "password": LEARNER_PASSWORD, "lab": labs[u.pk].pk,
                       "sandbox": rows[u.pk].key, "token": rows[u.pk].load().sample_token(expires_in_s=10 ** 8)}
@@ -318,7 +321,7 @@ def play(plan: dict) -> dict:
                     [sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "class_locustfile.py"), "--headless",
                      "--users", str(people), "--spawn-rate", str(ARGS.spawn_rate),
                      # a backstop: the locustfile ends the run --seconds after the last person is in
-                     "--run-time", f"{math.ceil(3 * arrival + ARGS.seconds + 120)}s",
+                     "--run-time", f"{math.ceil(3 * arrival + ARGS.settle + ARGS.seconds + 120)}s",
                      "--stop-timeout", "30", "--host", f"http://127.0.0.1:{port}", "--only-summary",
                      "--loglevel", "WARNING"],
                     cwd=ROOT, env={**os.environ, "BENCH_CLASS_PLAN": str(WORK / "plan.json")}, stdout=log,
@@ -465,7 +468,8 @@ def report(results: dict, baseline: dict, plan: dict) -> list[str]:
     arrival = [r for r in records if r[1] < steady_start]
     steady = [r for r in records if r[1] >= steady_start]
     cpu = results["cpu"]
-    for title, rows, start, end in (("Arrival: the class logs in", arrival, results["started"], steady_start),
+    for title, rows, start, end in ((f"Arrival: the class logs in (and {ARGS.settle:g} s more)", arrival,
+                                     results["started"], steady_start),
                                     ("Steady: everyone in", steady, steady_start, stop_at)):
         seconds = max(end - start, 1e-9)
         use = cpu.use(start, end)

@@ -77,19 +77,19 @@ def _write(**_kwargs):
 
 def _logged_in(environment, *, failed: bool = False) -> None:
     """The class is in once every learner and instructor has logged in (or failed to: an error of the
-    run): the steady phase starts, and the run ends ``steady_seconds`` later (``--run-time`` is only a
-    backstop)."""
+    run). The steady phase starts ``settle_seconds`` later (the queue the logins built up has drained)
+    and lasts ``steady_seconds``; then the run ends (``--run-time`` is only a backstop)."""
     STATE["failed" if failed else "logged_in"] += 1
     people = len(PLAN["learners"]) + len(PLAN["instructors"])
     if STATE["logged_in"] + STATE["failed"] == people and not STATE["quit_scheduled"]:
         STATE["quit_scheduled"] = True
-        STATE["steady_start"] = time.time()
+        STATE["steady_start"] = time.time() + PLAN["settle_seconds"]
 
         def finish():
             STATE["stop"] = time.time()
             environment.runner.quit()
 
-        gevent.spawn_later(PLAN["steady_seconds"], finish)
+        gevent.spawn_later(PLAN["settle_seconds"] + PLAN["steady_seconds"], finish)
 
 
 _ATTEMPT = re.compile(r"^/attempts/(\d+)/")
