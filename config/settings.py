@@ -198,10 +198,9 @@ TASKS = {
 # --- Accounts ---------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    # ModelBackend that loads the user's role with them (one query a page less).
+    # Django's ModelBackend, loading the user's role with them (one query a page less). The only one
+    # that checks passwords: a second would hash every wrong password twice.
     "courseware.roles.RoleAwareBackend",
-    # Kept so that sessions begun before RoleAwareBackend existed stay signed in.
-    "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -35,5 +35,8 @@ class RoleAwareBackend(ModelBackend):
     def get_user(self, user_id):
         users = get_user_model()._default_manager.annotate(
             _is_instructor=Exists(Group.objects.filter(user=OuterRef("pk"), name=INSTRUCTORS_GROUP)))
-        user = users.filter(pk=user_id).first()
-        return user if user is not None and self.user_can_authenticate(user) else None
+        try:
+            user = users.get(pk=user_id)
+        except users.model.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None

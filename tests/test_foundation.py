@@ -341,3 +341,30 @@ def test_healthz_503_when_the_shared_cache_is_down(client, db, settings):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable", "database": "up", "cache": "down"}
+
+
+def test_a_wrong_password_is_hashed_once_and_a_login_loads_the_role_with_the_user(client, instructor,
+                                                                                django_assert_num_queries):
+    """One backend checks passwords: a second would hash every wrong password again (half a second of
+    CPU each, for whoever sends them). And the signed-in user comes with their role in one query."""
+    from django.contrib.auth.hashers import PBKDF2PasswordHasher
+
+    calls = []
+    original = PBKDF2PasswordHasher.encode
+
+    def counting(self, *args, **kwargs):
+        calls.append(1)
+        return original(self, *args, **kwargs)
+
+    PBKDF2PasswordHasher.encode = counting
+    try:
+        client.post(reverse("login"), {"username": instructor.username, "password": "not-the-password"})
+    finally:
+        PBKDF2PasswordHasher.encode = original
+    assert len(calls) == 1
+    assert client.post(reverse("login"), {"username": instructor.username, "password": PASSWORD}).status_code == 302
+    from courseware.roles import RoleAwareBackend, is_instructor
+
+    with django_assert_num_queries(1):
+        user = RoleAwareBackend().get_user(instructor.pk)
+        assert is_instructor(user)
