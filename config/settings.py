@@ -84,6 +84,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # Inside CSRF: a kept fragment's form gets the reader's token (courseware/pagecache.py).
+    "courseware.pagecache.CsrfPlaceholderMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "courseware.caching.PrivateForSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -173,7 +175,8 @@ if REDIS_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    # Django's database store, reading with one prepared statement (courseware/session_store.py).
+    SESSION_ENGINE = "courseware.session_store"
 # Each process's own store of what is the same for every visitor (anonymous pages, fragments),
 # keyed by the course's release token: see courseware/pagecache.py. Never shared, so never stale.
 CACHES["local"] = {

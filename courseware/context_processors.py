@@ -13,4 +13,6 @@ def site(request: HttpRequest) -> dict:
         "user_is_instructor": is_instructor(request.user) if hasattr(request, "user") else False,
         # Read only by templates with cached fragments (courseware/pagecache.py), so other pages pay nothing.
         "content_release": SimpleLazyObject(lambda: pagecache.fragment_key(request)),
+        # What a kept fragment's form holds for a token: the reader's own replaces it on the way out.
+        "csrf_placeholder": pagecache.CSRF_PLACEHOLDER,
     }

@@ -21,8 +21,8 @@ with a restart, which empties it.
 
 Nothing private may be kept: a page is kept only if the request carried no session or messages cookie
 and its response set no cookie and used no CSRF token; a fragment holding a form gets the placeholder
-`CSRF_PLACEHOLDER` for its token (`{% with csrf_token=csrf_placeholder %}`), and `render` puts the
-reader's own token in its place on the way out.
+`CSRF_PLACEHOLDER` for its token (`{% with csrf_token=csrf_placeholder %}`), and
+`CsrfPlaceholderMiddleware` puts the reader's own token in its place on the way out.
 """
 
 from __future__ import annotations
@@ -38,7 +38,6 @@ from django.core.cache import caches
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
-from django.shortcuts import render as django_render
 from django.utils import timezone
 
 STORE = "local"
@@ -92,13 +91,20 @@ def content_changed(**kwargs) -> None:
         ContentRelease.objects.create(pk=1, **fields)
 
 
-def render(request: HttpRequest, template: str, context: dict, **kwargs) -> HttpResponse:
-    """`django.shortcuts.render` for templates with cached fragments: the placeholder their forms
-    were rendered with becomes the reader's CSRF token."""
-    response = django_render(request, template, {**context, "csrf_placeholder": CSRF_PLACEHOLDER}, **kwargs)
-    if CSRF_PLACEHOLDER.encode() in response.content:
-        response.content = response.content.replace(CSRF_PLACEHOLDER.encode(), get_token(request).encode())
-    return response
+class CsrfPlaceholderMiddleware:
+    """Fragments are kept for every reader, so a form inside one is rendered with `CSRF_PLACEHOLDER`
+    for its token (`{% with csrf_token=csrf_placeholder %}`); on the way out the placeholder becomes
+    the reader's own token. Inside `CsrfViewMiddleware`, which then sets the token's cookie."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (not response.streaming and response.get("Content-Type", "").startswith("text/html")
+                and CSRF_PLACEHOLDER.encode() in response.content):
+            response.content = response.content.replace(CSRF_PLACEHOLDER.encode(), get_token(request).encode())
+        return response
 
 
 def _may_serve_kept(request: HttpRequest) -> bool:

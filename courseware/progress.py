@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
+from functools import lru_cache
 
+from django.db import connections, router
 from django.utils import timezone
 
 from .events import Obj, Verb, record
-from .models import Lesson, LessonProgress, Module
+from .models import Bookmark, Lesson, LessonProgress, Module
 
 
 @dataclass
@@ -84,13 +87,55 @@ def outline_for(user, current: Lesson | None = None, completed: set[int] | None 
     return Outline(modules, lessons, completed)
 
 
-def record_view(user, lesson: Lesson) -> None:
+# How stale the "last viewed" time of the lesson a learner keeps re-reading may get before it is
+# written again. Only the order of last views is read (`continue_lesson`), and re-reading the most
+# recent lesson does not change it: a reload costs no write.
+VIEW_REFRESH = timedelta(minutes=5)
+
+
+def read_lesson(user, lesson: Lesson) -> tuple[set[int], set[str]]:
+    """Record that the learner opened `lesson`; return the lessons they have finished and the anchors
+    they bookmarked in this one ("" for the lesson itself).
+
+    Every signed-in lesson page asks, so this is two statements written once (`_reader_sql`) rather
+    than built by the ORM each time (that was 0.5 ms of a 4 ms page), and a write only when the lesson
+    was not opened before (its row and a learning-log event), another lesson was opened since, or the
+    last view is older than `VIEW_REFRESH`."""
     if not user.is_authenticated:
-        return
+        return set(), set()
+    db = connections[router.db_for_read(LessonProgress)]
+    progress_sql, bookmarks_sql = _reader_sql(db.vendor)
     now = timezone.now()
-    if not LessonProgress.objects.filter(user=user, lesson=lesson).update(last_viewed_at=now):
-        LessonProgress.objects.get_or_create(user=user, lesson=lesson)
-        record(user, Verb.EXPERIENCED, Obj.lesson(lesson.slug))
+    with db.cursor() as cursor:
+        # Newest view first; whether each view is recent is decided by the database (no date parsing here).
+        cursor.execute(progress_sql, [db.ops.adapt_datetimefield_value(now - VIEW_REFRESH), user.pk])
+        rows = cursor.fetchall()
+        cursor.execute(bookmarks_sql, [user.pk, lesson.id])
+        bookmarked = {anchor for (anchor,) in cursor.fetchall()}
+    completed = {lesson_id for lesson_id, done, _ in rows if done}
+    if rows and rows[0][0] == lesson.id and rows[0][2]:
+        return completed, bookmarked
+    if any(lesson_id == lesson.id for lesson_id, _, _ in rows):
+        LessonProgress.objects.filter(user=user, lesson=lesson).update(last_viewed_at=now)
+    else:
+        _, created = LessonProgress.objects.get_or_create(user=user, lesson=lesson)
+        if created:
+            record(user, Verb.EXPERIENCED, Obj.lesson(lesson.slug))
+    return completed, bookmarked
+
+
+@lru_cache(maxsize=4)
+def _reader_sql(vendor: str) -> tuple[str, str]:
+    """`read_lesson`'s statements, from the models' own table and column names."""
+    qn = connections[router.db_for_read(LessonProgress)].ops.quote_name
+    progress, bookmark = LessonProgress._meta, Bookmark._meta
+    col = {f.name: qn(f.column) for f in progress.concrete_fields}
+    progress_sql = (f"SELECT {col['lesson']}, {col['completed_at']} IS NOT NULL, {col['last_viewed_at']} > %s "  # noqa: S608
+                    f"FROM {qn(progress.db_table)} WHERE {col['user']} = %s ORDER BY {col['last_viewed_at']} DESC")
+    bcol = {f.name: qn(f.column) for f in bookmark.concrete_fields}
+    bookmarks_sql = (f"SELECT {bcol['anchor']} FROM {qn(bookmark.db_table)} "  # noqa: S608
+                     f"WHERE {bcol['user']} = %s AND {bcol['lesson']} = %s")
+    return progress_sql, bookmarks_sql
 
 
 def set_complete(user, lesson: Lesson, complete: bool) -> LessonProgress:

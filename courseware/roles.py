@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
-from django.db.models import Exists, OuterRef
+from django.db import connections, router
 
 INSTRUCTORS_GROUP = "Instructors"
 
@@ -30,13 +30,28 @@ def make_instructor(user: AbstractBaseUser) -> None:
 
 class RoleAwareBackend(ModelBackend):
     """Django's ModelBackend, but the signed-in user is loaded with whether they are an instructor
-    (an EXISTS in the same query): the header asks on every page, and that was a query of its own."""
+    (an EXISTS in the same query): the header asks on every page, and that was a query of its own.
+
+    Every signed-in request loads its user, so the statement is written once here rather than built
+    by the ORM each time (that cost 0.6 ms of Python a request against 0.08 ms: bench/bench_pages.py)."""
 
     def get_user(self, user_id):
-        users = get_user_model()._default_manager.annotate(
-            _is_instructor=Exists(Group.objects.filter(user=OuterRef("pk"), name=INSTRUCTORS_GROUP)))
-        try:
-            user = users.get(pk=user_id)
-        except users.model.DoesNotExist:
+        model = get_user_model()
+        users = model._default_manager
+        connection = connections[router.db_for_read(model)]
+        quote = connection.ops.quote_name
+        user_table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+        through = model.groups.through._meta
+        link = quote(through.db_table)
+        user_column = quote(through.get_field(model.groups.field.m2m_field_name()).column)
+        group_column = quote(through.get_field(model.groups.field.m2m_reverse_field_name()).column)
+        group_table = quote(Group._meta.db_table)
+        rows = list(users.db_manager(connection.alias).raw(
+            f"SELECT u.*, EXISTS (SELECT 1 FROM {link} l JOIN {group_table} g ON g.{quote(Group._meta.pk.column)} = l.{group_column} "  # noqa: S608
+            f"WHERE l.{user_column} = u.{pk} AND g.name = %s) AS _is_instructor "
+            f"FROM {user_table} u WHERE u.{pk} = %s", [INSTRUCTORS_GROUP, user_id]))
+        if not rows:
             return None
+        user = rows[0]
+        user._is_instructor = bool(user._is_instructor)  # SQLite answers 0 or 1
         return user if self.user_can_authenticate(user) else None

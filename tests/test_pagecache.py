@@ -126,3 +126,38 @@ def test_forms_in_kept_fragments_carry_the_readers_own_token(learner, course):
     other.force_login(learner)
     assert other.post(reverse("lesson_bookmark", args=[lesson.slug]),
                       {"anchor": anchor, "csrfmiddlewaretoken": pagecache.CSRF_PLACEHOLDER}).status_code == 403
+
+
+def test_the_kept_site_header_is_each_readers_own(learner, instructor, course, admin_user):
+    """The header is kept per release, page and role: every reader still sees their own name, and
+    only instructors the dashboard, only staff the site administration."""
+    url = reverse("outline")
+    clients = {}
+    for user in (instructor, learner, admin_user):
+        clients[user.username] = Client()
+        clients[user.username].force_login(user)
+    for _ in range(2):  # rendered, then kept
+        pages = {name: c.get(url).content.decode() for name, c in clients.items()}
+        header = {name: page[page.index("<header"):page.index("</header>")] for name, page in pages.items()}
+        assert "Inès" in header["ines"] and "Ada" not in header["ines"]
+        assert "Ada" in header["ada"] and "Inès" not in header["ada"]
+        assert reverse("dashboard") in header["ines"] and reverse("dashboard") not in header["ada"]
+        assert reverse("admin:index") in header[admin_user.username]
+        assert reverse("admin:index") not in header["ada"] and reverse("admin:index") not in header["ines"]
+        # The current page is marked on each page of its own.
+        assert 'aria-current="page" href="%s"' % url in header["ada"]
+    quizzes = clients["ada"].get(reverse("quizzes")).content.decode()
+    assert 'aria-current="page" href="%s"' % reverse("quizzes") in quizzes
+    assert 'aria-current="page" href="%s"' % url not in quizzes
+
+
+def test_logging_out_from_the_kept_header_uses_the_readers_own_token(learner, course):
+    reader = Client(enforce_csrf_checks=True)
+    reader.force_login(learner)
+    reader.get(reverse("outline"))
+    html = reader.get(reverse("outline")).content.decode()  # the header from the store
+    form = html[html.index(f'action="{reverse("logout")}"'):]
+    token = _token_in(form)
+    assert token != pagecache.CSRF_PLACEHOLDER
+    assert reader.post(reverse("logout"), {"csrfmiddlewaretoken": token}).status_code == 302
+    assert "_auth_user_id" not in reader.session

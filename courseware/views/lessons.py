@@ -40,11 +40,7 @@ def lesson_detail(request: HttpRequest, slug: str) -> HttpResponse:
     comes from fragments kept per release (courseware/pagecache.py), and so do the lesson's row and
     the course's lessons (the outline's), which are read only when a fragment has to be rendered."""
     lesson = pagecache.kept(request, f"lesson:{slug}", lambda: _get_lesson(slug, with_quiz=True))
-    completed = progress.completed_ids(request.user)
-    bookmarked: set[str] = set()
-    if request.user.is_authenticated:
-        progress.record_view(request.user, lesson)
-        bookmarked = set(Bookmark.objects.filter(user=request.user, lesson=lesson).values_list("anchor", flat=True))
+    completed, bookmarked = progress.read_lesson(request.user, lesson)
     course = SimpleLazyObject(lambda: progress.outline_for(
         request.user, current=lesson, completed=completed,
         lessons=pagecache.kept(request, "course-lessons", progress.course_lessons)))
@@ -65,7 +61,7 @@ def lesson_detail(request: HttpRequest, slug: str) -> HttpResponse:
     }
     if lesson.interactive == "decision-helper":
         context.update(_decision_context(request))
-    return pagecache.render(request, "lessons/lesson.html", context)
+    return render(request, "lessons/lesson.html", context)
 
 
 @login_required
