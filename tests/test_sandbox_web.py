@@ -93,6 +93,37 @@ def test_the_invoke_url_answers_any_http_client_without_a_session(learner_client
     assert SandboxCall.objects.filter(sandbox=sandbox, source="url").count() == 2
 
 
+def test_what_a_learners_api_answers_can_run_nothing_on_the_sites_origin(learner_client, course, fresh_cache):
+    """A learner's API may answer with anything (a MOCK can send HTML and script) from the site's own
+    origin: every invoke URL answer forbids it to run, load or frame anything, whatever the design set."""
+    attempt = solved(learner_client, "rest-order-service")
+    deploy(learner_client, attempt)
+    sandbox = LabSandbox.objects.get(attempt=attempt)
+    token = sandbox.load().sample_token()
+    answers = [Client().get(f"/sandbox/{sandbox.key}/prod/orders", headers={"Authorization": token}),
+               Client().get(f"/sandbox/{sandbox.key}/prod/orders"), Client().get("/sandbox/not-a-key/prod/")]
+    assert [a.status_code for a in answers] == [200, 401, 404]
+    for answer in answers:
+        policy = answer["Content-Security-Policy"]
+        assert "default-src 'none'" in policy and policy.endswith("sandbox") and "frame-ancestors 'none'" in policy
+        assert answer["X-Frame-Options"] == "DENY" and answer["X-Content-Type-Options"] == "nosniff"
+
+
+def test_the_invoke_url_ignores_the_site_session(learner_client, course, fresh_cache):
+    """Called from the learner's own browser, the session cookie goes along; it is not read, touched or
+    answered with a cookie (the invoke URL is an API, outside the site's pages: labs/middleware.py)."""
+    attempt = solved(learner_client, "rest-order-service")
+    deploy(learner_client, attempt)
+    sandbox = LabSandbox.objects.get(attempt=attempt)
+    response = learner_client.get(f"/sandbox/{sandbox.key}/prod/orders")
+    assert response.status_code == 401  # the API's own authorizer: being signed in to the site is no token
+    assert not response.cookies and "Cookie" not in response.get("Vary", "")
+    # Near the invoke URLs but not one of them: the site's own page, with its middleware.
+    page = learner_client.get("/sandbox/")
+    assert page.status_code == 404 and "text/html" in page["Content-Type"]
+    assert "sandbox" not in page.get("Content-Security-Policy", "")
+
+
 def test_a_post_to_the_invoke_url_needs_no_csrf_token(learner_client, course, fresh_cache):
     attempt = solved(learner_client, "http-jwt-cors")
     deploy(learner_client, attempt)
