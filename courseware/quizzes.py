@@ -112,9 +112,18 @@ def _choice_explanation(question: Question, choice) -> str:
     return choice.explanation_html
 
 
-def questions_of(attempt: Attempt) -> list[Question]:
-    by_id = Question.objects.prefetch_related("choices").select_related("lesson").in_bulk(attempt.question_ids)
-    return [by_id[qid] for qid in attempt.question_ids if qid in by_id]
+def questions_of(attempt: Attempt, only: list[int] | None = None) -> list[Question]:
+    """The attempt's questions in its order (those still in the bank), with their choices; or just
+    those of `only`."""
+    ids = attempt.question_ids if only is None else [qid for qid in attempt.question_ids if qid in only]
+    by_id = Question.objects.prefetch_related("choices").select_related("lesson").in_bulk(ids)
+    return [by_id[qid] for qid in ids if qid in by_id]
+
+
+def question_order(attempt: Attempt) -> list[int]:
+    """The ids `questions_of(attempt)` would give, in order, without loading the questions."""
+    present = set(Question.objects.filter(pk__in=attempt.question_ids).values_list("pk", flat=True))
+    return [qid for qid in attempt.question_ids if qid in present]
 
 
 def key_for(question: Question) -> grading.Key:
@@ -302,6 +311,7 @@ def save_answer(attempt_id: int, user, question_id: int, form) -> Response:
 @transaction.atomic
 def _save_answer(attempt_id: int, user, question_id: int, form) -> Response:
     attempt = Attempt.objects.select_for_update().get(pk=attempt_id, user=user)
+    attempt.user = user  # the learning log and the review set name them: not loaded again
     if attempt.is_submitted:
         raise QuizError("This attempt is already submitted; answers can no longer change.")
     if attempt.time_is_up():

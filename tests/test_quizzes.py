@@ -89,6 +89,24 @@ def test_practice_feedback_with_htmx_and_plain_post(learner_client, learner, cou
     assert "Not quite." in learner_client.get(response.url.split("#")[0]).content.decode()
 
 
+def test_the_reply_to_an_answer_is_that_question_as_the_page_shows_it(learner_client, course):
+    """The reply is built for the one question answered (not the whole attempt): its number, the
+    total, its choices in the learner's shuffled order and its feedback are those of the full page."""
+    attempt = start(learner_client, "synchronous-invocation")
+    index = 2
+    question = question_of(attempt, index)
+    reply = learner_client.post(reverse("attempt_answer", args=[attempt.pk, question.pk]), wrong_answer(question),
+                                **HX).content.decode()
+    page = learner_client.get(attempt.get_absolute_url()).content.decode()
+    start_at = page.index(f'<section id="q-{question.pk}"')
+    block = page[start_at:page.index("</section>", start_at)]
+    assert f"Question {index + 1} of 8" in reply and f"Question {index + 1} of 8" in block
+    choices = re.compile(r'name="choices?" value="(\d+)"')
+    assert choices.findall(reply) == choices.findall(block) != []
+    assert "Not quite." in reply and "Not quite." in block
+    assert "1 of 8 answered" in reply
+
+
 def test_practice_keeps_the_first_answer(learner_client, course):
     attempt = start(learner_client, "security")
     question = question_of(attempt)

@@ -73,7 +73,20 @@ def _attempt_context(attempt: Attempt) -> dict:
     questions = quizzes.questions_of(attempt)
     responses = {r.question_id: r for r in Response.objects.filter(attempt=attempt)}
     shown = quizzes.present(attempt, questions, responses)
-    return {"attempt": attempt, "shown": shown, "answered": len(responses), "nav": "quizzes"}
+    return {"attempt": attempt, "shown": shown, "total": len(shown), "answered": len(responses), "nav": "quizzes"}
+
+
+def _answer_context(attempt: Attempt, question_id: int) -> dict | None:
+    """What the reply to one answer shows: that question (its status line, or its feedback) and the
+    progress bar. Not the whole attempt: an exam saves on every change, and loading and presenting
+    all of its questions was most of the answer's time. None if the question is not in the attempt."""
+    order = quizzes.question_order(attempt)
+    if question_id not in order:
+        return None
+    responses = {r.question_id: r for r in Response.objects.filter(attempt=attempt)}
+    item = quizzes.present(attempt, quizzes.questions_of(attempt, [question_id]), responses)[0]
+    item.number = order.index(question_id) + 1
+    return {"attempt": attempt, "item": item, "total": len(order), "answered": len(responses), "nav": "quizzes"}
 
 
 @login_required
@@ -102,7 +115,7 @@ def answer(request: HttpRequest, pk: int, question_id: int) -> HttpResponse:
             if not request.htmx:
                 messages.warning(request, "Time is up: your saved answers were submitted.")
                 return redirect("attempt_result", pk=attempt.pk)
-    attempt.refresh_from_db()
+        attempt.refresh_from_db()  # refused: perhaps submitted meanwhile (another tab, the time)
     if request.htmx and attempt.is_submitted and attempt.mode == Quiz.Mode.EXAM:
         # The time ran out (or another tab submitted): the exam page has nothing left to save.
         messages.warning(request, "Time is up: your saved answers were submitted." if attempt.time_is_up()
@@ -112,10 +125,10 @@ def answer(request: HttpRequest, pk: int, question_id: int) -> HttpResponse:
         if error:
             messages.error(request, error)
         return redirect(f"{attempt.get_absolute_url()}#q-{question_id}")
-    context = _attempt_context(attempt)
-    item = next((s for s in context["shown"] if s.question.id == question_id), None)
-    if item is None:
+    context = _answer_context(attempt, question_id)
+    if context is None:
         raise Http404("That question is not part of this attempt.")
+    item = context["item"]
     item.error, item.incomplete = error, incomplete
     # An exam answer saves on every change: only its status line is swapped, so the learner's
     # inputs (and the keyboard focus on them) stay as they are. Practice swaps in the feedback.
