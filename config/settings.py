@@ -143,11 +143,14 @@ if DATABASE_URL:
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": "config.db.sqlite3",
             "NAME": env("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
         }
     }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] in ("django.db.backends.sqlite3", "config.db.sqlite3"):
+    # DATABASE_URL=sqlite:///... names Django's own backend: ours is it with writers queued by a
+    # file lock instead of SQLite's sleeps (config/db/sqlite3).
+    DATABASES["default"]["ENGINE"] = "config.db.sqlite3"
     # However SQLite is chosen (SQLITE_PATH, or DATABASE_URL=sqlite:///...), it gets the settings
     # that let concurrent writers wait instead of failing. Connections are kept, as for PostgreSQL:
     # opening one and running its PRAGMAs took about 0.9 ms, which every request that touches the

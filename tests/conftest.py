@@ -19,9 +19,20 @@ def pytest_sessionstart(session):
     database = settings.DATABASES["default"]
     name = database.get("TEST", {}).get("NAME")
     if database["ENGINE"].endswith("sqlite3") and name:
-        for suffix in ("", "-wal", "-shm", "-journal"):
+        for suffix in ("", "-wal", "-shm", "-journal", ".writer-lock"):
             if os.path.exists(f"{name}{suffix}"):
                 os.remove(f"{name}{suffix}")
+
+
+def pytest_sessionfinish(session):
+    """The run's writer lock file (config/db/sqlite3): no one uses it once the run is over."""
+    import os
+
+    from django.conf import settings
+
+    name = settings.DATABASES["default"].get("TEST", {}).get("NAME")
+    if name and os.path.exists(f"{name}.writer-lock"):
+        os.remove(f"{name}.writer-lock")
 
 
 @pytest.fixture(autouse=True)

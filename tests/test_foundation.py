@@ -185,7 +185,7 @@ def test_healthz_503_when_the_database_is_down(client, db, monkeypatch):
 
 
 def test_sqlite_is_configured_for_concurrent_writers(settings):
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    if settings.DATABASES["default"]["ENGINE"] != "config.db.sqlite3":
         pytest.skip("runs on the SQLite configuration")
     options = settings.DATABASES["default"]["OPTIONS"]
     assert options["transaction_mode"] == "IMMEDIATE"
