@@ -1,19 +1,18 @@
 """Load: a class at once. 300 learners and two instructors on the site together, through gunicorn with
 the production settings, all on 127.0.0.1, bounded in time.
 
-Measured on 2 December 2026 (commit 8e0f7c5; 2 cores shared with other engineers' work, whose CPU
-share is printed with each run), steady phase of 60 s, think 5 s:
+Measured on 3 December 2026 (commit 1a09c6c; 2 cores shared with other engineers' work, whose CPU
+share is printed with each run), 300 learners, steady phase of 60 s, think 5 s:
 
-    learners  database             req/s  p50/p95 all   quiz answer p95  builder check p95  CPU (of 2)
-    50        SQLite                11     30/90 ms      63 ms            127 ms             0.4
-    100       SQLite                21     54/236 ms     234 ms           454 ms             1.1
-    150       SQLite                31     135/526 ms    568 ms           868 ms             1.7
-    300       SQLite                43     2.4/3.2 s     3.2 s            3.3 s              2.0
-    50        PostgreSQL + Redis    11     55/145 ms     101 ms           180 ms             0.7
-    100       PostgreSQL + Redis    21     96/401 ms     250 ms           463 ms             1.4
+    database             settle  req/s  p50/p95 all   quiz answer p95  builder check p95  CPU (of 2)
+    SQLite               10 s    66     15/54 ms      51 ms            63 ms              0.95
+    PostgreSQL + Redis   10 s    62     48/2895 ms    2998 ms          2330 ms            1.61
+    PostgreSQL + Redis   30 s    66     33/140 ms     139 ms           150 ms             1.41
 
-No error and no lost, doubled or unasked row in any run. A request costs about 42 ms of CPU on average
-(a builder check 60-90 ms), so two cores serve about 45 requests a second.
+The second run's steady phase began with the logins' queue still draining (a login is about 0.3 s of
+CPU); with 30 s to settle it measures the class alone. Before this session's changes (commit 8e0f7c5) a
+request cost about 42 ms of CPU and 300 learners on SQLite saturated both cores (43 req/s, p95 3.2 s);
+now 12 ms (SQLite) to 15 ms (PostgreSQL). No error and no lost, doubled or unasked row in any run.
 
     .venv/bin/python bench/bench_class.py [--learners 300] [--seconds 60] [--database sqlite|postgres]
                                           [--think 5] [--spawn-rate 3]
