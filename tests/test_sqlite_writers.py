@@ -103,3 +103,28 @@ def test_a_lock_held_too_long_elsewhere_delays_a_writer_only_as_long_as_its_time
         assert 0.25 <= waited < 5
     finally:
         os.close(holder)
+
+
+def test_a_lock_file_that_cannot_be_opened_leaves_sqlites_own_locking(tmp_path, caplog):
+    connection = _connection(tmp_path / "no-such-directory" / "site.sqlite3")
+    connection._writer_lock_path = lambda: str(tmp_path / "no-such-directory" / "lock")
+    connection._take_writer_lock()  # a warning, not an error: the transaction goes on
+    assert not connection._writer_locked and "cannot take turns" in caplog.text
+
+
+def test_a_forked_process_takes_the_lock_through_its_own_file(database):
+    path, connection = database
+    connection._start_transaction_under_autocommit()  # the parent holds the lock
+    child = os.fork()
+    if child == 0:  # the child: its inherited descriptor must not count as holding the lock
+        code = 1
+        try:
+            started = time.monotonic()
+            connection.settings_dict["OPTIONS"]["timeout"] = 0.3
+            connection._take_writer_lock()
+            code = 0 if time.monotonic() - started >= 0.25 else 2  # it had to wait for the parent
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(child, 0)
+    connection.rollback()
+    assert os.waitstatus_to_exitcode(status) == 0

@@ -83,8 +83,11 @@ def _answer_context(attempt: Attempt, question_id: int) -> dict | None:
     order = quizzes.question_order(attempt)
     if question_id not in order:
         return None
+    questions = quizzes.questions_of(attempt, [question_id])
+    if not questions:  # taken out of the bank a moment ago
+        return None
     responses = {r.question_id: r for r in Response.objects.filter(attempt=attempt)}
-    item = quizzes.present(attempt, quizzes.questions_of(attempt, [question_id]), responses)[0]
+    item = quizzes.present(attempt, questions, responses)[0]
     item.number = order.index(question_id) + 1
     return {"attempt": attempt, "item": item, "total": len(order), "answered": len(responses), "nav": "quizzes"}
 

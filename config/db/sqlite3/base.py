@@ -22,6 +22,7 @@ and no such lock.
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import time
 
@@ -29,10 +30,12 @@ from django.db.backends.sqlite3 import base
 
 
 POLL_S = 0.0002
+log = logging.getLogger(__name__)
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
     _writer_lock_fd: int | None = None
+    _writer_lock_pid = 0
     _writer_locked = False
 
     def _writer_lock_path(self) -> str | None:
@@ -42,11 +45,21 @@ class DatabaseWrapper(base.DatabaseWrapper):
         return name + ".writer-lock"
 
     def _take_writer_lock(self) -> None:
+        if self._writer_lock_fd is not None and self._writer_lock_pid != os.getpid():
+            # Inherited through a fork: a flock belongs to the open file, which parent and child would
+            # share, so neither would wait for the other. This process opens its own.
+            os.close(self._writer_lock_fd)  # the parent's lock stays: it has its own descriptor
+            self._writer_lock_fd, self._writer_locked = None, False
         if self._writer_lock_fd is None:
             path = self._writer_lock_path()
             if path is None:
                 return
-            self._writer_lock_fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:  # read-only is enough for flock, so a file another user created serves as well
+                self._writer_lock_fd = os.open(path, os.O_RDONLY | os.O_CREAT, 0o644)
+            except OSError as error:
+                log.warning("SQLite writers cannot take turns through %s (%s): SQLite's own locking only", path, error)
+                return
+            self._writer_lock_pid = os.getpid()
         deadline = time.monotonic() + float(self.settings_dict.get("OPTIONS", {}).get("timeout", 5))
         while True:
             try:
