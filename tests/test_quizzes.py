@@ -93,7 +93,9 @@ def test_the_reply_to_an_answer_is_that_question_as_the_page_shows_it(learner_cl
     """The reply is built for the one question answered (not the whole attempt): its number, the
     total, its choices in the learner's shuffled order and its feedback are those of the full page."""
     attempt = start(learner_client, "synchronous-invocation")
-    index = 2
+    # The draw's order is the attempt's own: take its first question with choices past the first two.
+    index = next(i for i, qid in enumerate(attempt.question_ids)
+                 if i >= 2 and Question.objects.get(pk=qid).type in ("single", "multiple"))
     question = question_of(attempt, index)
     reply = learner_client.post(reverse("attempt_answer", args=[attempt.pk, question.pk]), wrong_answer(question),
                                 **HX).content.decode()
