@@ -318,11 +318,14 @@ def _save_answer(attempt_id: int, user, question_id: int, form) -> Response:
         raise QuizError("Time is up for this attempt.")
     if question_id not in attempt.question_ids:
         raise QuizError("That question is not part of this attempt.")
-    question = Question.objects.prefetch_related("choices").get(pk=question_id)
+    # With its lesson: the reply shows this question again (its feedback links to the lesson).
+    question = Question.objects.select_related("lesson").prefetch_related("choices").get(pk=question_id)
     key = key_for(question)
     answer = grading.parse_answer(key, form)
     result = grading.grade(key, answer)
     existing = Response.objects.filter(attempt=attempt, question=question).first()
+    if existing is not None:
+        existing.question = question  # loaded above, with its choices: not again by whoever reads it
     if existing is not None and attempt.mode == Quiz.Mode.PRACTICE:
         return existing
     fields = {

@@ -263,6 +263,26 @@ def test_an_exam_answer_saves_on_change_and_swaps_only_its_status(learner_client
     assert Response.objects.filter(attempt=attempt, question=question).exists()
 
 
+def test_an_answer_costs_the_same_queries_in_a_short_quiz_and_the_long_exam(learner_client, course):
+    """The reply is built for the one question answered: its queries do not grow with the attempt
+    (an 8-question practice quiz, the 20-question exam), and stay within a fixed budget."""
+    from django.test.utils import CaptureQueriesContext
+
+    counts = {}
+    for slug in ("synchronous-invocation", "final"):
+        attempt = start(learner_client, slug)
+        question = question_of(attempt)
+        url, answer = reverse("attempt_answer", args=[attempt.pk, question.pk]), wrong_answer(question)
+        with CaptureQueriesContext(connection) as queries:
+            assert learner_client.post(url, answer, **HX).status_code == 200
+        counts[slug] = len(queries.captured_queries)
+        # Session, user, attempt; the locked attempt, the question with its choices and lesson, the
+        # response, its event (practice: the review set); the order, the responses. Savepoints count.
+        assert counts[slug] <= 18, "\n".join(q["sql"][:110] for q in queries.captured_queries)
+    assert len(Attempt.objects.get(pk=attempt.pk).question_ids) > 8
+    assert counts["final"] <= counts["synchronous-invocation"]  # practice also updates the review set
+
+
 def test_practice_answers_are_checked_on_request_not_on_change(learner_client, course):
     attempt = start(learner_client, "security")  # practice answers are final: no save on a stray click
     assert 'hx-trigger="change' not in learner_client.get(attempt.get_absolute_url()).content.decode()

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from .. import grading, quizzes
-from ..models import Attempt, Quiz, Response
+from ..models import Attempt, Question, Quiz, Response
 
 
 def _get_quiz(slug: str) -> Quiz:
@@ -76,14 +76,15 @@ def _attempt_context(attempt: Attempt) -> dict:
     return {"attempt": attempt, "shown": shown, "total": len(shown), "answered": len(responses), "nav": "quizzes"}
 
 
-def _answer_context(attempt: Attempt, question_id: int) -> dict | None:
+def _answer_context(attempt: Attempt, question_id: int, question: Question | None = None) -> dict | None:
     """What the reply to one answer shows: that question (its status line, or its feedback) and the
     progress bar. Not the whole attempt: an exam saves on every change, and loading and presenting
-    all of its questions was most of the answer's time. None if the question is not in the attempt."""
+    all of its questions was most of the answer's time. `question`: the one the answer was saved
+    for, already loaded with its choices and lesson. None if the question is not in the attempt."""
     order = quizzes.question_order(attempt)
     if question_id not in order:
         return None
-    questions = quizzes.questions_of(attempt, [question_id])
+    questions = [question] if question is not None else quizzes.questions_of(attempt, [question_id])
     if not questions:  # taken out of the bank a moment ago
         return None
     responses = {r.question_id: r for r in Response.objects.filter(attempt=attempt)}
@@ -108,9 +109,9 @@ def attempt_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def answer(request: HttpRequest, pk: int, question_id: int) -> HttpResponse:
     attempt = _get_attempt_for_user(request, pk)
-    error, incomplete = "", False
+    error, incomplete, saved = "", False, None
     try:
-        quizzes.save_answer(attempt.pk, request.user, question_id, request.POST)
+        saved = quizzes.save_answer(attempt.pk, request.user, question_id, request.POST)
     except (grading.AnswerError, quizzes.QuizError) as problem:
         error, incomplete = str(problem), isinstance(problem, grading.IncompleteAnswer)
         if attempt.time_is_up() and not attempt.is_submitted:
@@ -128,7 +129,7 @@ def answer(request: HttpRequest, pk: int, question_id: int) -> HttpResponse:
         if error:
             messages.error(request, error)
         return redirect(f"{attempt.get_absolute_url()}#q-{question_id}")
-    context = _answer_context(attempt, question_id)
+    context = _answer_context(attempt, question_id, saved.question if saved is not None else None)
     if context is None:
         raise Http404("That question is not part of this attempt.")
     item = context["item"]
