@@ -43,6 +43,7 @@ from django.utils import timezone
 STORE = "local"
 # Letters only: it survives HTML escaping unchanged, and nothing in a page can spell it by chance.
 CSRF_PLACEHOLDER = "csrfplaceholderXq7PzKw3"
+_PLACEHOLDER_BYTES = CSRF_PLACEHOLDER.encode()
 
 
 def release(request: HttpRequest | None = None) -> str | None:
@@ -102,8 +103,8 @@ class CsrfPlaceholderMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if (not response.streaming and response.get("Content-Type", "").startswith("text/html")
-                and CSRF_PLACEHOLDER.encode() in response.content):
-            response.content = response.content.replace(CSRF_PLACEHOLDER.encode(), get_token(request).encode())
+                and _PLACEHOLDER_BYTES in response.content):
+            response.content = response.content.replace(_PLACEHOLDER_BYTES, get_token(request).encode())
         return response
 
 
