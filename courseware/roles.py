@@ -3,6 +3,8 @@ Staff: Django's own flag, for the admin site."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
@@ -37,21 +39,26 @@ class RoleAwareBackend(ModelBackend):
 
     def get_user(self, user_id):
         model = get_user_model()
-        users = model._default_manager
-        connection = connections[router.db_for_read(model)]
-        quote = connection.ops.quote_name
-        user_table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
-        through = model.groups.through._meta
-        link = quote(through.db_table)
-        user_column = quote(through.get_field(model.groups.field.m2m_field_name()).column)
-        group_column = quote(through.get_field(model.groups.field.m2m_reverse_field_name()).column)
-        group_table = quote(Group._meta.db_table)
-        rows = list(users.db_manager(connection.alias).raw(
-            f"SELECT u.*, EXISTS (SELECT 1 FROM {link} l JOIN {group_table} g ON g.{quote(Group._meta.pk.column)} = l.{group_column} "  # noqa: S608
-            f"WHERE l.{user_column} = u.{pk} AND g.name = %s) AS _is_instructor "
-            f"FROM {user_table} u WHERE u.{pk} = %s", [INSTRUCTORS_GROUP, user_id]))
+        alias = router.db_for_read(model)
+        rows = list(model._default_manager.db_manager(alias).raw(_user_sql(alias), [INSTRUCTORS_GROUP, user_id]))
         if not rows:
             return None
         user = rows[0]
         user._is_instructor = bool(user._is_instructor)  # SQLite answers 0 or 1
         return user if self.user_can_authenticate(user) else None
+
+
+@lru_cache(maxsize=4)
+def _user_sql(alias: str) -> str:
+    """`RoleAwareBackend.get_user`'s statement, from the models' own table and column names."""
+    model = get_user_model()
+    quote = connections[alias].ops.quote_name
+    user_table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+    through = model.groups.through._meta
+    link = quote(through.db_table)
+    user_column = quote(through.get_field(model.groups.field.m2m_field_name()).column)
+    group_column = quote(through.get_field(model.groups.field.m2m_reverse_field_name()).column)
+    group_table, group_pk = quote(Group._meta.db_table), quote(Group._meta.pk.column)
+    return (f"SELECT u.*, EXISTS (SELECT 1 FROM {link} l JOIN {group_table} g ON g.{group_pk} = l.{group_column} "  # noqa: S608
+            f"WHERE l.{user_column} = u.{pk} AND g.name = %s) AS _is_instructor "
+            f"FROM {user_table} u WHERE u.{pk} = %s")
