@@ -221,6 +221,9 @@ def main() -> None:
     finally:
         connection.close()
         drop_postgres_database(os.environ.get("DATABASE_URL", "") if CREATED_DB else "")
+        shutil.rmtree(STATIC, ignore_errors=True)  # the collected static files, and a SQLite run's database
+        if os.environ.get("SQLITE_PATH", "").endswith("/bench.sqlite3"):
+            shutil.rmtree(Path(os.environ["SQLITE_PATH"]).parent, ignore_errors=True)
     print(f"gunicorn {args.workers} sync workers, wrk {args.connections} connections, {args.seconds:g} s x "
           f"{args.rounds} rounds; database {connection.vendor}, "
           f"cache {'redis' if os.environ.get('REDIS_URL') else 'local memory (per worker)'}")
