@@ -272,6 +272,7 @@ def apply_integrations(design: Design, rows: list[dict], offset: int = 0) -> Non
                 {"application/json": row["request_template"]} if row.get("request_template", "").strip() else {}
             ),
             response_templates=route.integration.response_templates,
+            responses=route.integration.responses,
             request_parameters=route.integration.request_parameters,
             passthrough_behavior=route.integration.passthrough_behavior,
             http_method=route.integration.http_method,

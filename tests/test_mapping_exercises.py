@@ -4,7 +4,7 @@
 document. Here it goes the learner's way — the import page, the builder's Stages step, "Deploy to the
 sandbox", the try-it console — and once through ``manage.py apigw invoke``; every answer the lesson gives
 for exercises 1 to 4 (AWS's behaviour) is checked against what the sandbox answers. Where the two differ,
-the lesson is right and the sandbox is wrong: that assertion is a strict xfail naming the gap.
+the lesson is right and the sandbox is wrong.
 """
 
 from __future__ import annotations
@@ -123,7 +123,7 @@ def attempt(learner_client, learner, course) -> LabAttempt:
     page = learner_client.post(reverse("labs:import"), {"document": text})
     html = page.content.decode()
     assert page.status_code == 200 and "0 errors" in html, html
-    assert "response mapping(s) 400 dropped" in html  # told, not lost silently (see the xfail below)
+    assert "dropped" not in html, html  # both integration responses and their method responses are kept
     response = learner_client.post(reverse("labs:import"), {"document": text, "continue": "1"})
     attempt = LabAttempt.objects.get(user=learner, scenario="")
     assert response.status_code == 302 and response.url == attempt.get_absolute_url()
@@ -177,15 +177,23 @@ def test_exercise_1_no_name_makes_the_mock_answer_400(learner_client, attempt):
     assert decision(call, "integration") == "MOCK 400"
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "Sandbox gap, not a lesson error: labs/apigw/openapi_import.py keeps only the default integration response "
-    "(model.Integration has one response_templates, resolved.py builds one ResolvedResponse), so the 400 mapping "
-    "with selection pattern '400' is dropped and the default 200 template answers ('Hello, !'). When this passes, "
-    "remove the 'One difference remains today' paragraph from lesson 12 and this marker."))
 def test_exercise_1_no_name_selects_the_400_response(learner_client, attempt):
     call = send(learner_client, attempt, 1)
     assert call.status == 400
     assert json.loads(call.response["body"]) == {"message": "Tell me your name: add ?name=..."}
+
+
+def test_the_integrations_step_shows_both_responses_and_saving_it_keeps_them(learner_client, attempt):
+    page = learner_client.get(builder(attempt, "integrations")).content.decode()
+    assert "<code>400</code> → 400, with a response template" in page
+    assert "otherwise the default → 200, with a response template" in page
+    design, _ = attempt.read_design()
+    saved = learner_client.post(builder(attempt, "integrations"), {**post_data("integrations", design), "stay": "1"})
+    assert saved.status_code in (200, 302)
+    attempt.refresh_from_db()
+    assert attempt.read_design()[0].routes[0].integration.responses == design.routes[0].integration.responses != []
+    assert learner_client.post(reverse("labs:sandbox_deploy", args=[attempt.pk])).status_code == 302
+    assert send(learner_client, attempt, 1).status == 400
 
 
 def test_exercise_2_the_greeting_is_the_calling_stages_variable(learner_client, attempt):

@@ -33,6 +33,7 @@ from .resolved import (
     MOCK_TEMPLATE,
     ResolvedApi,
     ResolvedIntegration,
+    ResolvedResponse,
     ResolvedRoute,
     ResolvedStage,
     arn_region,
@@ -248,17 +249,23 @@ def _rest_integration(t: _Template, route: ResolvedRoute) -> tuple[dict[str, Any
         out["TimeoutInMillis"] = integ.timeout_ms
     method_responses: list[dict[str, Any]] = []
     if out["Type"] in ("AWS", "HTTP", "MOCK"):
-        response: dict[str, Any] = {"StatusCode": "200"}
-        templates = integ.responses[0].templates if integ.responses else {}
-        if templates:
-            response["ResponseTemplates"] = dict(templates)
-        method_response: dict[str, Any] = {"StatusCode": "200"}
         cors = d.cors.method_response_parameters if d.cors is not None else {}  # non-proxy methods add them
-        if cors:
-            response["ResponseParameters"] = dict(cors)
-            method_response["ResponseParameters"] = {name: True for name in cors}
-        out["IntegrationResponses"] = [response]
-        method_responses.append(method_response)
+        responses = []
+        for r in integ.responses or (ResolvedResponse(),):
+            response: dict[str, Any] = {"StatusCode": r.status_code or "200"}
+            if r.selection_pattern:
+                response["SelectionPattern"] = r.selection_pattern
+            if r.templates:
+                response["ResponseTemplates"] = dict(r.templates)
+            if cors:
+                response["ResponseParameters"] = dict(cors)
+            responses.append(response)
+        out["IntegrationResponses"] = responses
+        for status in integ.method_statuses:
+            method_response: dict[str, Any] = {"StatusCode": status}
+            if cors:
+                method_response["ResponseParameters"] = {name: True for name in cors}
+            method_responses.append(method_response)
     return out, method_responses
 
 
@@ -497,11 +504,15 @@ def _v2_routes(t: _Template) -> list[str]:
         integration = t.ids.new("Integration", route.key)
         integ = route.integration
         t.add(integration, "AWS::ApiGatewayV2::Integration", _v2_integration(t, route))
-        if d.api_type == "websocket" and not integ.proxy and integ.responses and integ.responses[0].templates:
-            t.add(t.ids.new("IntegrationResponse", route.key), "AWS::ApiGatewayV2::IntegrationResponse", {
-                "ApiId": _ref("Api"), "IntegrationId": _ref(integration), "IntegrationResponseKey": "$default",
-                "ResponseTemplates": dict(integ.responses[0].templates), "TemplateSelectionExpression": "\\$default",
-            })
+        if d.api_type == "websocket" and not integ.proxy:
+            for r in integ.responses:
+                if r.selection_pattern or r.templates:
+                    t.add(t.ids.new("IntegrationResponse", f"{route.key} {r.selection_pattern}".strip()),
+                          "AWS::ApiGatewayV2::IntegrationResponse", {
+                              "ApiId": _ref("Api"), "IntegrationId": _ref(integration),
+                              "IntegrationResponseKey": r.websocket_key,
+                              "ResponseTemplates": dict(r.templates), "TemplateSelectionExpression": "\\$default",
+                          })
         logical = t.ids.new("Route", route.key)
         props: dict[str, Any] = {
             "ApiId": _ref("Api"),

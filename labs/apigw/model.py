@@ -56,6 +56,21 @@ MAX_DESIGN_ROUTES = 400
 
 
 @dataclass
+class IntegrationResponse:
+    """One more integration response beside the default one (REST and WebSocket custom integrations).
+
+    API Gateway picks it when ``selection_pattern`` (a regular expression) matches the backend's HTTP
+    status code, or a Lambda function's ``errorMessage``; the default response (``Integration.
+    response_templates``, status 200) answers when none matches.  ``status_code`` is the method response
+    it maps to (REST), and ``templates`` its response mapping templates by content type.
+    """
+
+    selection_pattern: str = ""
+    status_code: str = ""
+    templates: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
 class Integration:
     """Where a route sends its requests.  Only the fields of the chosen ``kind`` matter."""
 
@@ -71,7 +86,8 @@ class Integration:
     subtype: str = ""  # aws_proxy (HTTP APIs): e.g. "EventBridge-PutEvents"
     connection_id: str = ""  # private: the VPC link id
     request_templates: dict[str, str] = field(default_factory=dict)
-    response_templates: dict[str, str] = field(default_factory=dict)
+    response_templates: dict[str, str] = field(default_factory=dict)  # the default integration response's
+    responses: list[IntegrationResponse] = field(default_factory=list)  # the others, in the order they are tried
     request_parameters: dict[str, str] = field(default_factory=dict)
     passthrough_behavior: str = ""
     timeout_ms: int | None = None
@@ -451,11 +467,18 @@ def _integration(data: Any, where: str) -> Integration:
         connection_id=r.text("connection_id"),
         request_templates=r.text_map("request_templates"),
         response_templates=r.text_map("response_templates"),
+        responses=r.items("responses", _integration_response),
         request_parameters=r.text_map("request_parameters"),
         passthrough_behavior=r.text("passthrough_behavior"),
         timeout_ms=r.number("timeout_ms", int),
         payload_format_version=r.version("payload_format_version"),
     )
+
+
+def _integration_response(data: Any, where: str) -> IntegrationResponse:
+    r = _Reader(data, where, _fields(IntegrationResponse))
+    return IntegrationResponse(selection_pattern=r.text("selection_pattern"), status_code=r.text("status_code"),
+                               templates=r.text_map("templates"))
 
 
 def _route(data: Any, where: str) -> Route:

@@ -84,7 +84,7 @@ def _integration(api: ResolvedApi, integ: ResolvedIntegration) -> dict[str, Any]
     if integ.payload_format_version:
         out["payloadFormatVersion"] = integ.payload_format_version
     if integ.responses:
-        out["responses"] = {"default": _response(integ.responses[0])}
+        out["responses"] = {r.selection_pattern or "default": _response(r) for r in integ.responses}
     return out
 
 
@@ -125,11 +125,13 @@ def _operation(api: ResolvedApi, route: ResolvedRoute, names: _Names) -> dict[st
     params = _parameters(route)
     if params:
         op["parameters"] = params
-    response: dict[str, Any] = {"description": "200 response"}
-    cors_params = api.cors.method_response_parameters if api.cors is not None else {}
-    if cors_params and not route.integration.proxy:
-        response["headers"] = {p[len("method.response.header."):]: {"schema": {"type": "string"}} for p in cors_params}
-    op["responses"] = {"200": response}
+    op["responses"] = {}
+    for status in route.integration.method_statuses:
+        response: dict[str, Any] = {"description": f"{status} response"}
+        cors_params = api.cors.method_response_parameters if api.cors is not None else {}
+        if cors_params and not route.integration.proxy:
+            response["headers"] = {p[len("method.response.header."):]: {"schema": {"type": "string"}} for p in cors_params}
+        op["responses"][status] = response
     security = _security(route, names)
     if security:
         op["security"] = security

@@ -24,6 +24,7 @@ from .model import (
     Cors,
     Design,
     Integration,
+    IntegrationResponse,
     RequestValidator,
     Route,
     default_identity_source,
@@ -513,7 +514,6 @@ class _Importer:
         route.operation_id = self.text(op.get("operationId"), f"{location}.operationId", "operation id")
         route.summary = self.text(op.get("summary"), f"{location}.summary", "summary")
         self._non_path_parameters(op.get("parameters"), f"{location}.parameters")
-        self._responses(op.get("responses"), f"{location}.responses")
         self._route_security(route, op.get("security"), f"{location}.security")
         if X + "request-validator" in op:
             route.request_validator = self.text(op[X + "request-validator"], f"{location}.{X}request-validator", "validator")
@@ -522,16 +522,19 @@ class _Importer:
             self.note(location, "has no x-amazon-apigateway-integration; the route has no integration yet", "changed")
         else:
             route.integration = self._integration(integ, method, f"{location}.{X}integration")
+        self._responses(op.get("responses"), route.integration, f"{location}.responses")
         used = {"operationId", "summary", "parameters", "responses", "security", X + "request-validator",
                 X + "integration", "isDefaultRoute"}
         self.leftovers(op, used, location)
         self.design.routes.append(route)
 
-    def _responses(self, responses: Any, location: str) -> None:
-        """Our exports carry a plain 200 response; report anything richer that a design can't hold."""
+    def _responses(self, responses: Any, integ: Integration, location: str) -> None:
+        """The method responses a design makes are 200 and each status of its integration responses, with
+        the CORS headers; report anything richer that a design can't hold."""
         if not isinstance(responses, Mapping):
             return
-        extra_codes = [str(c) for c in responses if str(c) not in ("200", "default")]
+        made = {"200", "default", *(r.status_code for r in integ.responses)}
+        extra_codes = [str(c) for c in responses if str(c) not in made]
         rich = False
         for r in responses.values():
             if not isinstance(r, Mapping):
@@ -657,21 +660,22 @@ class _Importer:
         return integ
 
     def _integration_responses(self, integ: Integration, responses: Any, location: str) -> None:
+        """``responses`` maps selection patterns to integration responses: "default" is the design's default
+        response (status 200), every other pattern one more ``IntegrationResponse`` in the document's order."""
         if responses is None:
             return
         if not isinstance(responses, Mapping):
             self.note(location, "not an object; dropped")
             return
         default = responses.get("default")
-        others = [str(k) for k in responses if k != "default"]
-        if default is None and others:  # a single non-default mapping is the only one: use it
+        others = [k for k in responses if k != "default"]
+        if default is None and others:  # no default response: the first one answers what no other matches
             first = others.pop(0)
             default = responses[first]
-            if first not in ("200", "2\\d{2}"):
+            if str(first) not in ("200", "2\\d{2}"):
                 self.note(f"{location}.{first}", "used as the default response mapping", "changed")
-        if others:
-            self.note(location, f"response mapping(s) {', '.join(others)} dropped: the design keeps only the default "
-                      "response mapping")
+        for pattern in others:
+            self._other_response(integ, str(pattern), responses[pattern], f"{location}.{pattern}")
         if not isinstance(default, Mapping):
             return
         integ.response_templates = self.text_map(
@@ -687,12 +691,29 @@ class _Importer:
                       "model response header mappings")
         status = str(default.get("statusCode", "200"))
         if status != "200":
-            self.note(f"{location}.default.statusCode", f"status {status} dropped: the design's responses are 200")
+            self.note(f"{location}.default.statusCode", f"status {status} dropped: the design's default response is 200")
         self.leftovers(
             default,
             ("statusCode", "responseTemplates", "responseParameters", "selectionPattern"),
             f"{location}.default",
         )
+
+    def _other_response(self, integ: Integration, pattern: str, response: Any, location: str) -> None:
+        if not isinstance(response, Mapping):
+            self.note(location, "not an object; dropped")
+            return
+        params = self.text_map(response.get("responseParameters"), f"{location}.responseParameters", "response parameter")
+        rest = [k for k in params if not k.startswith(_CORS_PARAM)]  # CORS headers come from the design's CORS
+        if rest:
+            self.note(f"{location}.responseParameters", f"{', '.join(rest)} dropped: the design does not model "
+                      "response header mappings")
+        integ.responses.append(IntegrationResponse(
+            selection_pattern=pattern,
+            status_code=self.text(response.get("statusCode"), f"{location}.statusCode", "status code"),
+            templates=self.text_map(response.get("responseTemplates"), f"{location}.responseTemplates",
+                                    "response template"),
+        ))
+        self.leftovers(response, ("statusCode", "responseTemplates", "responseParameters", "selectionPattern"), location)
 
     # -- CORS, policy, tags -------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -115,12 +115,18 @@ def _ro(mapping: Mapping[str, Any] | None) -> Mapping[str, Any]:
 
 @dataclass(frozen=True, slots=True)
 class ResolvedResponse:
-    """An integration response (REST and WebSocket custom integrations): the default one today."""
+    """An integration response (REST and WebSocket custom integrations).  An integration's are the default
+    one (no selection pattern, status 200) first, then the design's others in their order."""
 
     status_code: str = "200"
     selection_pattern: str = ""
     templates: Mapping[str, str] = field(default_factory=lambda: _ro({}))
     parameters: Mapping[str, str] = field(default_factory=lambda: _ro({}))
+
+    @property
+    def websocket_key(self) -> str:
+        """A WebSocket integration response's key: ``$default``, or its pattern between slashes (``/4\\d\\d/``)."""
+        return f"/{self.selection_pattern}/" if self.selection_pattern else "$default"
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +160,16 @@ class ResolvedIntegration:
     @property
     def uses_lambda(self) -> bool:
         return self.kind in ("lambda_proxy", "lambda")
+
+    @property
+    def method_statuses(self) -> list[str]:
+        """The method responses a REST method declares: 200, then each status its integration responses map
+        to (API Gateway refuses an integration response whose status has no method response)."""
+        statuses = ["200"]
+        for r in self.responses:
+            if r.status_code and r.status_code not in statuses:
+                statuses.append(r.status_code)
+        return statuses
 
     def service_uri(self, region: str, partition: str = "aws", escape=lambda text: text) -> str:
         """An AWS service integration's URI with other spellings of the Region and partition
@@ -440,11 +456,14 @@ def _integration(design: Design, route: Route, method: str, cors: ResolvedCors |
     else:
         payload = integ.payload_format_version
     responses: tuple[ResolvedResponse, ...] = ()
+    extra = tuple(ResolvedResponse(r.status_code.strip(), r.selection_pattern, _ro(r.templates))
+                  for r in integ.responses)
     if api != "http" and integ.kind and not spec.proxy:
-        params = cors.method_response_parameters if cors is not None else {}
-        responses = (ResolvedResponse("200", "", _ro(integ.response_templates), _ro(params)),)
-    elif integ.response_templates:  # invalid on a proxy (a rule says so) but never lost
-        responses = (ResolvedResponse("200", "", _ro(integ.response_templates)),)
+        params = _ro(cors.method_response_parameters if cors is not None else {})
+        responses = (ResolvedResponse("200", "", _ro(integ.response_templates), params),
+                     *(replace(r, parameters=params) for r in extra))
+    elif integ.response_templates or extra:  # invalid on a proxy (a rule says so) but never lost
+        responses = (ResolvedResponse("200", "", _ro(integ.response_templates)), *extra)
     return ResolvedIntegration(
         kind=integ.kind, type=spec.aws_type, target_kind=spec.target, proxy=spec.proxy, uri=uri, http_method=http_method,
         lambda_arn=integ.lambda_arn if spec.target == "lambda" else "", lambda_region=lambda_region,

@@ -131,7 +131,10 @@ class DesignFactory:
                        api_key_required=True, request_validator="all", operation_id="replaceItem", summary="Replace"),
             self.route("DELETE /items/{id}", kind="aws", authorization="CUSTOM", authorizer="request"),
             self.route("GET /legacy/{proxy+}", kind="http_proxy", integ={"http_method": "POST"}),
-            self.route("PATCH /legacy", kind="http", authorization="AWS_IAM"),
+            self.route("PATCH /legacy", kind="http", authorization="AWS_IAM", integ={"responses": [
+                {"selection_pattern": "4\\d{2}", "status_code": "400",
+                 "templates": {"application/json": '{"error": "$input.path(\'$.message\')"}'}},
+                {"selection_pattern": "5\\d{2}", "status_code": "502"}]}),
             self.route("GET /health", kind="mock"),
             self.route("GET /internal", kind="private"),
             self.route("GET /s3/{key}", kind="aws", integ={"service": "s3", "action": "", "service_path": "bucket/{key}",

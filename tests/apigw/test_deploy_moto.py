@@ -72,7 +72,9 @@ def rich_rest() -> dict[str, Any]:
     d = factory.valid_dict("rest")
     d["routes"] += [factory.route("PUT /items/{id}", kind="lambda", authorization="CUSTOM", authorizer="token",
                                   api_key_required=True),
-                    factory.route("GET /health", kind="mock")]
+                    factory.route("GET /health", kind="mock", integ={"responses": [
+                        {"selection_pattern": "4\\d{2}", "status_code": "400",
+                         "templates": {"application/json": '{"message": "bad request"}'}}]})]
     d["authorizers"].append({"name": "token", "type": "TOKEN", "lambda_arn": factory.route("x")["integration"]["lambda_arn"]
                              .replace("items", "auth")})
     d["api_keys"] = [{"name": "partner"}]
@@ -98,6 +100,9 @@ def test_each_api_type_deploys_verifies_and_tears_down_to_nothing(aws, api_type)
     failed = {c["id"] for c in checks if not c["passed"]}
     assert failed == {k for k in MOTO_GAPS if k in {c["id"] for c in checks}}, [c for c in checks if not c["passed"]]
     assert len(checks) > 10
+    if api_type == "rest":  # both integration responses of GET /health are read back from AWS
+        assert next(c for c in checks if c["id"] == "integration.GET /health.responses")["actual"] == {
+            "200": "", "400": "4\\d{2}"}
     assert list_leftovers(d.target, record)  # it is up
     record = d.teardown(record)
     assert record.status == "torn_down" and record.leftovers == [] and "nothing tagged" in record.message

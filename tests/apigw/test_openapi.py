@@ -8,7 +8,7 @@ import pytest
 import yaml
 from openapi_spec_validator import validate as validate_spec
 
-from labs.apigw.model import API_TYPES, Design, DesignError
+from labs.apigw.model import API_TYPES, Design, DesignError, IntegrationResponse
 from labs.apigw.openapi import (
     NOT_IN_OPENAPI,
     ExportNotSupported,
@@ -183,9 +183,10 @@ def test_swagger_import_maps_extensions_and_reports_drops():
     text = "\n".join(str(n) for n in result.notes)
     for expected in ("info: contact dropped", "vpcEndpointIds dropped", "x-amazon-apigateway-binary-media-types: dropped",
                      "security scheme 'basic'", "query q dropped", "alternative security requirements", "response declarations",
-                     "cacheKeyParameters dropped", "response mapping(s) 4\\d{2} dropped", "trace dropped", "1 model(s) dropped",
-                     "basePath"):
+                     "cacheKeyParameters dropped", "trace dropped", "1 model(s) dropped", "basePath"):
         assert expected in text, expected
+    assert route.integration.responses == [IntegrationResponse("4\\d{2}", "400")]  # kept, not dropped
+    assert "4\\d{2}" not in text
 
 
 def test_import_detects_http_apis_and_default_route():

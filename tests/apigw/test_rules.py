@@ -17,6 +17,7 @@ from labs.apigw.model import (
     Cors,
     Design,
     Integration,
+    IntegrationResponse,
     RequestValidator,
     Route,
     Stage,
@@ -187,6 +188,12 @@ CASES: dict[str, Case] = {
         "rest",
         lambda d: _integ(d, 0, request_templates={"application/json": "{}"}),
         lambda d: _integ(d, 0, kind="lambda", request_templates={"application/json": "{}"}),
+    ),
+    "integration.response-selection": Case(
+        "rest",
+        lambda d: _integ(d, 0, kind="mock", responses=[IntegrationResponse("4\\d{2}", "200")]),
+        lambda d: _integ(d, 0, kind="mock", responses=[IntegrationResponse("4\\d{2}", "400"),
+                                                      IntegrationResponse(".*not found.*", "404")]),
     ),
     "auth.type-by-api-type": Case(
         "http",

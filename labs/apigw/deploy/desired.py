@@ -512,18 +512,21 @@ def _v2_route(b: _Builder, route: ResolvedRoute, authorizers: Mapping[str, str])
                    outputs={ikey: "IntegrationId"}, parent="api", update="patch",
                    delete=(Call("apigatewayv2", "delete_integration", {"ApiId": ref("api"), "IntegrationId": ref(ikey)}),),
                    summary=f"integration for {route.key} -> {params['IntegrationType']} {target}"))
-    two_way = api.api_type == "websocket" and not integ.proxy and bool(integ.responses and integ.responses[0].templates)
-    if two_way:
-        b.add(Resource(key=f"integration_response:{route.key}", kind="v2_integration_response",
+    shaped = [r for r in integ.responses if r.selection_pattern or r.templates] if (
+        api.api_type == "websocket" and not integ.proxy) else []
+    two_way = bool(shaped)
+    for r in shaped:
+        rk = f"integration_response:{route.key}" + (f" {r.selection_pattern}" if r.selection_pattern else "")
+        b.add(Resource(key=rk, kind="v2_integration_response",
                        create=Call("apigatewayv2", "create_integration_response", {
-                           "ApiId": ref("api"), "IntegrationId": ref(ikey), "IntegrationResponseKey": "$default",
-                           "ResponseTemplates": dict(integ.responses[0].templates),
+                           "ApiId": ref("api"), "IntegrationId": ref(ikey), "IntegrationResponseKey": r.websocket_key,
+                           "ResponseTemplates": dict(r.templates),
                            "TemplateSelectionExpression": "\\$default"}),
-                       outputs={f"integration_response:{route.key}": "IntegrationResponseId"}, parent=ikey,
+                       outputs={rk: "IntegrationResponseId"}, parent=ikey,
                        delete=(Call("apigatewayv2", "delete_integration_response", {
                            "ApiId": ref("api"), "IntegrationId": ref(ikey),
-                           "IntegrationResponseId": ref(f"integration_response:{route.key}")}),),
-                       summary=f"integration response for {route.key}"))
+                           "IntegrationResponseId": ref(rk)}),),
+                       summary=f"integration response {r.websocket_key} for {route.key}"))
     rkey = f"route:{route.key}"
     rparams: dict[str, Any] = {"ApiId": ref("api"), "RouteKey": route.key, "Target": join("integrations/", ref(ikey)),
                                "AuthorizationType": route.authorization}

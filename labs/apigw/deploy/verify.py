@@ -150,6 +150,11 @@ def _compare_rest(c: _Checks, api: ResolvedApi, record: DeploymentRecord, obs: M
                     integ.get("uri"), passed=route.integration.lambda_arn in str(integ.get("uri", "")))
         elif route.integration.target_kind == "http":
             c.check(f"integration.{key}.uri", f"{key}: backend URL", route.integration.uri, integ.get("uri"))
+        if len(route.integration.responses) > 1 and not route.integration.proxy:
+            got_responses = integ.get("integrationResponses") or {}
+            c.check(f"integration.{key}.responses", f"{key}: integration responses (status: selection pattern)",
+                    {r.status_code: r.selection_pattern for r in route.integration.responses},
+                    {status: r.get("selectionPattern", "") for status, r in got_responses.items()})
     for preflight in api.preflights:
         c.check(f"method.OPTIONS {preflight.path}", f"CORS preflight OPTIONS {preflight.path}", True,
                 f"OPTIONS {preflight.path}" in obs["methods"])

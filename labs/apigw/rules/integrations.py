@@ -33,6 +33,8 @@ HTTP_API_SUBTYPES = (
     "StepFunctions-StopExecution",
 )
 _URL = re.compile(r"https?://\S+", re.IGNORECASE)
+#: A method response's status code, as the API Gateway API models it (StatusCode: pattern ``[1-5]\d\d``).
+_STATUS = re.compile(r"[1-5]\d\d")
 
 
 topic.capability(
@@ -374,7 +376,7 @@ def payload_format(ctx: Context) -> Iterator[Hit]:
 def proxy_templates(ctx: Context) -> Iterator[Hit]:
     for pr in ctx.routes:
         integ = pr.route.integration
-        if integ.kind in PROXY_KINDS and (integ.request_templates or integ.response_templates):
+        if integ.kind in PROXY_KINDS and (integ.request_templates or integ.response_templates or integ.responses):
             loc, label = route_field(pr, "integration.request_templates", "mapping templates")
             yield Hit(
                 loc,
@@ -383,3 +385,50 @@ def proxy_templates(ctx: Context) -> Iterator[Hit]:
                 "To transform it, use a custom (non-proxy) integration"
                 + (" on a REST or WebSocket API." if ctx.api == "http" else "."),
             )
+
+
+@topic.rule(
+    "integration.response-selection",
+    "error",
+    summary="Each integration response beside the default has its own selection pattern and status.",
+    source={
+        "rest": rest_api("PutIntegrationResponse"),
+        "http": COMPARISON,
+        "websocket": v2_api("apis-apiid-integrations-integrationid-integrationresponses"),
+    },
+    lesson="custom-integrations",
+)
+def integration_responses(ctx: Context) -> Iterator[Hit]:
+    for pr in ctx.routes:
+        integ = pr.route.integration
+        if not integ.responses or integ.kind in PROXY_KINDS:  # on a proxy, proxy-no-templates says why
+            continue
+        statuses = {"200": "the default response"}
+        patterns: dict[str, int] = {}
+        for j, response in enumerate(integ.responses):
+            pattern, status = response.selection_pattern, response.status_code.strip()
+            loc, label = route_field(pr, f"integration.responses[{j}]", f"integration response #{j + 2}")
+            if not pattern.strip():
+                yield Hit(loc, label, "Only the default response goes without a selection pattern. Give this one a "
+                          "regular expression matched against the backend's HTTP status code (for a custom Lambda "
+                          "integration, against the function's errorMessage), e.g. 4\\d{2}.")
+            else:
+                try:
+                    re.compile(pattern)
+                except re.error as exc:
+                    yield Hit(loc, label, f"The selection pattern {pattern!r} is not a regular expression this lab "
+                              f"can read ({exc}).")
+                if pattern in patterns:
+                    yield Hit(loc, label, f"Integration response #{patterns[pattern] + 2} has the same selection "
+                              f"pattern {pattern!r}, so this one would never be chosen.")
+                patterns.setdefault(pattern, j)
+            if ctx.api != "rest":
+                continue
+            if not _STATUS.fullmatch(status):
+                yield Hit(loc, label, "Name the method response status this integration response maps to: three "
+                          f"digits from 100 to 599, e.g. 400{'' if not status else f', not {status!r}'}.")
+            elif status in statuses:
+                yield Hit(loc, label, f"Status {status} is already {statuses[status]}'s. A method has one "
+                          "integration response per status code, so give each its own.")
+            else:
+                statuses[status] = f"integration response #{j + 2}"
