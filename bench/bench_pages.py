@@ -12,11 +12,13 @@ own round is printed with its p50 and p99. The machine is shared and noisy: comp
     quiz answer        an exam answer saved (htmx POST), its status line back     (p95 < 100 ms:
     builder check      a lab design's step autosaved and checked (htmx POST)       bench_class.py)
     sandbox invoke     the REST order lab's /orders through the invoke URL        target >= 0.5
+                       (one learner's sandbox: every request to it applies in turn)
+    invoke, N sandboxes  the same, spread over 8 learners' sandboxes (a class)    target >= 0.5
 
 SQLite (a throw-away file) by default; ``DATABASE_URL=postgres://...`` (created when missing, dropped
 after) with ``REDIS_URL`` measures the several-app-servers set-up.
 
-    .venv/bin/python bench/bench_pages.py [--seconds 5] [--rounds 3] [--connections 32] [--workers 2]
+    .venv/bin/python bench/bench_pages.py [--seconds 5] [--rounds 3] [--connections 32] [--workers 2] [--only invoke]
 """
 
 from __future__ import annotations
@@ -75,14 +77,19 @@ from tests.classroom_support import right_answer  # noqa: E402
 from tests.labs_support import post_data  # noqa: E402
 
 LESSON = "stages-deployments"
+#: How many learners' sandboxes the "invoke, N sandboxes" line spreads its requests over.
+CLASS_SANDBOXES = 8
 HTTPS = {"X-Forwarded-Proto": "https"}
 
 
 class Target:
+    """One URL (or, with ``spread``, GETs of several URLs in turn, each with headers of its own)."""
+
     def __init__(self, name: str, path: str, *, headers: dict | None = None, body: dict | None = None,
-                 ratio: float | None = None, p95_ms: float | None = None) -> None:
+                 ratio: float | None = None, p95_ms: float | None = None,
+                 spread: list[tuple[str, dict[str, str]]] | None = None) -> None:
         self.name, self.path, self.headers, self.body = name, path, {**HTTPS, **(headers or {})}, body
-        self.ratio, self.p95_ms = ratio, p95_ms
+        self.ratio, self.p95_ms, self.spread = ratio, p95_ms, spread
 
 
 def signed_in(user: User) -> tuple[Client, dict[str, str]]:
@@ -124,6 +131,10 @@ def prepare() -> list[Target]:
     assert client.post(check_url, check, headers={"HX-Request": "true"}).status_code == 200
 
     row, token = deployed_sandbox(learner, scenario="")
+    # A class: each of several learners calls their own sandbox (one learner's loop is limited per learner)
+    others = [deployed_sandbox(User.objects.create_user(f"bench-{uuid.uuid4().hex[:8]}"), scenario="")
+              for _ in range(CLASS_SANDBOXES)]
+    spread = [(f"/sandbox/{r.key}/prod/orders", {**HTTPS, "Host": "127.0.0.1", **t}) for r, t in others]
 
     lesson_url = reverse("lesson", args=[LESSON])
     reader = {k: v for k, v in browser.items() if k in ("Cookie",)}
@@ -137,14 +148,25 @@ def prepare() -> list[Target]:
         Target("quiz answer", answer_url, headers=browser, body=answer, p95_ms=100),
         Target("builder check", check_url, headers=browser, body=check, p95_ms=100),
         Target("sandbox invoke", f"/sandbox/{row.key}/prod/orders", headers=token, ratio=0.5),
+        Target(f"invoke, {CLASS_SANDBOXES} sandboxes", spread[0][0], ratio=0.5, spread=spread),
     ]
+
+
+def lua(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def wrk(port: int, target: Target, seconds: float, connections: int) -> dict:
     """wrk against one URL: requests/s and latency percentiles. A POST's `seq` goes up by one a
     request, as a browser's autosaves do (the builder refuses an older one)."""
     script = Path(tempfile.mkdtemp()) / "target.lua"
-    if target.body is None:
+    if target.spread:
+        rows = ",\n".join("  {" + lua(path) + ", {" + ", ".join(f"[{lua(k)}] = {lua(v)}" for k, v in headers.items())
+                          + "}}" for path, headers in target.spread)
+        script.write_text(f"local calls = {{\n{rows}\n}}\nlocal i = 0\n"
+                          "request = function() i = i % #calls + 1\n"
+                          '  return wrk.format("GET", calls[i][1], calls[i][2]) end\n')
+    elif target.body is None:
         script.write_text(f'request = function() return wrk.format("GET", "{target.path}") end\n')
     else:
         body = urlencode(target.body, doseq=True).replace("seq=1", "seq=SEQ")
@@ -201,11 +223,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--only", default="", help="measure only the lines whose name contains this (and the bare view)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed (apt-get install wrk)")
     try:
-        targets = prepare()
+        targets = [t for t in prepare() if t.name == "bare view" or args.only in t.name]
         port = free_port()
         server = start_gunicorn("invoke_wsgi:application", port, env={"WEB_CONCURRENCY": str(args.workers)},
                                 args=["--access-logfile", "/dev/null", "--max-requests", "0"])

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 from xml.sax.saxutils import escape
@@ -201,64 +202,141 @@ def _trim(sandbox_id: int, db=connection) -> None:
                        [sandbox_id, sandbox_id, SandboxCall.KEEP_CALLS - 1])
 
 
-def invoke_url(key: str, request: HttpRequest, path: str, body: str, limit: Limit) -> Response | str:
+def invoke_url(key: str, request: HttpRequest, path: str, body: str, limit: Limit | None) -> Response | str:
     """One request to a sandbox's invoke URL: the gateway's response, or "missing" (no such sandbox, or
     expired) or "limited" (the learner's real-time limit).
 
-    The invoke URL is the hot path (a learner's curl loop, a load-testing class), so it makes three
-    statements in one transaction (two on PostgreSQL) and nothing else: the row read and locked (only
-    what the request needs: the state and the learner, not the attempt's design), the state written back
-    (only its ``state`` part: an invoke changes nothing else, and the deployments' designs are the bulk
-    of the row), the call logged; every tenth request of a sandbox also trims its log. The SQL is
-    written once per process (``_invoke_sql``), not compiled by the ORM on every request; deployments
-    are not resolved again (``Deployment.restore``)."""
+    The invoke URL is the hot path (a class of learners' curl loops, a load test), and every answer
+    changes the sandbox's state (token buckets, quotas, the clock, the counter), so requests to one
+    sandbox must apply in turn. They do, without holding the database's write lock while the gateway
+    runs: the row is read without a lock, the gateway answers from that state, and the new state is
+    written only if the row is still the one read (``updated_at``, which every write moves strictly
+    forward, compared and set in the same UPDATE). On SQLite, where all writers take turns on one file,
+    the write transaction is then two short statements, not the gateway's whole run. If another request
+    to the same sandbox wrote first, this one is answered again inside the write transaction with the row
+    locked (as every request was before), and that sandbox's next requests in this process go that way
+    straight away for a moment, so a sandbox under one learner's load does not compute answers twice.
+
+    The SQL is written once per process (``_invoke_sql``), not compiled by the ORM on every request;
+    deployments are not resolved again (``Deployment.restore``); every tenth request of a sandbox also
+    trims its log."""
     db = connections[DEFAULT_DB_ALIAS]  # once: every use of the ``connection`` proxy looks the connection up
-    sql, ops = _invoke_sql(db.vendor), db.ops
+    sql = _invoke_sql(db.vendor)
+    if not _contended(key):
+        with db.cursor() as cursor:  # autocommit: a reader neither waits for writers nor makes them wait
+            found = _read(cursor, db, sql.select, key)
+        if not isinstance(found, tuple):
+            return found
+        run = _answer(found, request, path, body, limit)
+        if isinstance(run, str):
+            return run
+        with transaction.atomic(), db.cursor() as cursor:
+            if _store_and_log(cursor, db, sql, found, *run):
+                return run[3]
+        _contend(key)
+        limit = None  # this request is counted already
     with transaction.atomic(), db.cursor() as cursor:
-        cursor.execute(sql.select, [key, ops.adapt_datetimefield_value(timezone.now())])
-        found = cursor.fetchone()
-        if found is None:
-            return "missing"
-        pk, attempt_id, user_id, stored, last_write = found
-        if limit.hit(str(user_id)):
-            return "limited"
-        data = json.loads(stored) if isinstance(stored, (str, bytes)) else stored
-        sb, restored = _restore(pk, attempt_id, data)
-        catch_up(sb, last_write)
-        stage, rest = split_invoke_path("/" + path, sb.stages)
-        gateway_request = http_request(request, stage, rest, body)
-        response = sb.invoke(gateway_request)
-        _store_and_log(cursor, db, sql, pk, sb, restored, gateway_request, response)
-        if sb.state.counter % 10 == 0 or SandboxCall.KEEP_CALLS < 10:  # trim now and then
-            _trim(pk, db)
-    return response
+        found = _read(cursor, db, sql.select_for_update, key)
+        if not isinstance(found, tuple):
+            return found
+        run = _answer(found, request, path, body, limit)
+        if isinstance(run, str):
+            return run
+        _store_and_log(cursor, db, sql, found, *run)
+        return run[3]
 
 
-def _store_and_log(cursor, db, sql: _InvokeSql, pk: int, sb: Sandbox, restored: bool, gateway_request: Request,
-                   response: Response) -> None:
-    """The state written back (only its ``state`` part when the stored sandbox was restored, else whole)
-    and the call logged: one statement on PostgreSQL (a data-modifying WITH), so one round trip."""
+def _read(cursor, db, statement: str, key: str) -> tuple | str:
+    cursor.execute(statement, [key, db.ops.adapt_datetimefield_value(timezone.now())])
+    found = cursor.fetchone()
+    return "missing" if found is None else found
+
+
+def _answer(found: tuple, request: HttpRequest, path: str, body: str,
+            limit: Limit | None) -> tuple[Sandbox, bool, Request, Response] | str:
+    pk, attempt_id, user_id, stored, last_write = found
+    if limit is not None and limit.hit(str(user_id)):
+        return "limited"
+    data = json.loads(stored) if isinstance(stored, (str, bytes)) else stored
+    sb, restored = _restore(pk, attempt_id, data)
+    catch_up(sb, last_write)
+    stage, rest = split_invoke_path("/" + path, sb.stages)
+    gateway_request = http_request(request, stage, rest, body)
+    return sb, restored, gateway_request, sb.invoke(gateway_request)
+
+
+#: How long (seconds of monotonic time) a sandbox whose state another request changed under this one
+#: takes the locked way in this process: one learner's load test or curl loop, not a whole class.
+CONTENDED_S = 1.0
+_CONTENDED: dict[str, float] = {}
+
+
+def _contended(key: str) -> bool:
+    until = _CONTENDED.get(key)
+    if until is None:
+        return False
+    if until < time.monotonic():
+        del _CONTENDED[key]
+        return False
+    return True
+
+
+def _contend(key: str) -> None:
+    if len(_CONTENDED) > 1000:  # a bounded memory: the oldest marks are stale by now
+        _CONTENDED.clear()
+    _CONTENDED[key] = time.monotonic() + CONTENDED_S
+
+
+def _next_write(last_write: datetime | str | None) -> datetime:
+    """Now, or a microsecond after the write read if the clock has not moved past it: a row's
+    ``updated_at`` only ever goes forward, so an unchanged value means an unchanged row."""
     now = timezone.now()
+    if isinstance(last_write, str):
+        last_write = parse_datetime(last_write)
+    if last_write is not None:
+        if timezone.is_naive(last_write):
+            last_write = timezone.make_aware(last_write, UTC)
+        now = max(now, last_write + timedelta(microseconds=1))
+    return now
+
+
+def _store_and_log(cursor, db, sql: _InvokeSql, found: tuple, sb: Sandbox, restored: bool, gateway_request: Request,
+                   response: Response) -> bool:
+    """The state written back (only its ``state`` part when the stored sandbox was restored, else whole),
+    if the row is still as it was read, and then the call logged: one statement on PostgreSQL (a
+    data-modifying WITH), so one round trip. False, with nothing written, if the row changed meanwhile."""
+    pk, last_write = found[0], found[4]
+    now = _next_write(last_write)
     written = sb.state.to_dict(copy_values=False) if restored else sb.to_dict()
-    update = [db.ops.adapt_json_value(written, None), db.ops.adapt_datetimefield_value(now), pk]
+    update = [db.ops.adapt_json_value(written, None), db.ops.adapt_datetimefield_value(now), pk, last_write]
     values = _call_values(pk, SandboxCall.Source.URL, request_record(gateway_request), response)
     values.update(at=now, prediction={})
     insert = [f.get_db_prep_save(values[f.attname] if f.attname in values else f.get_default(), db)
               for f in sql.call_fields]
     statement = sql.update_state if restored else sql.update_all
     if db.vendor == "postgresql":
-        cursor.execute(f"WITH written AS ({statement}) {sql.insert_call}", update + insert)
+        cursor.execute(f"WITH written AS ({statement} RETURNING 1) {sql.insert_call} SELECT {sql.placeholders} "
+                       "FROM written", update + insert)
+        if cursor.rowcount != 1:
+            return False
     else:
         cursor.execute(statement, update)
-        cursor.execute(sql.insert_call, insert)
+        if cursor.rowcount != 1:
+            return False
+        cursor.execute(sql.insert_call + f" VALUES ({sql.placeholders})", insert)
+    if sb.state.counter % 10 == 0 or SandboxCall.KEEP_CALLS < 10:  # trim now and then
+        _trim(pk, db)
+    return True
 
 
 @dataclass(frozen=True)
 class _InvokeSql:
     select: str
+    select_for_update: str
     update_state: str
     update_all: str
-    insert_call: str
+    insert_call: str  # INSERT INTO table (columns), without its VALUES
+    placeholders: str
     call_fields: tuple[Any, ...]
 
 
@@ -273,14 +351,15 @@ def _invoke_sql(vendor: str) -> _InvokeSql:
     select = (f"SELECT s.{col['id']}, s.{col['attempt']}, a.{qn(attempt.get_field('user').column)}, s.{col['state']}, "
               f"s.{col['updated_at']} "
               f"FROM {table} s JOIN {qn(attempt.db_table)} a ON a.{qn(attempt.pk.column)} = s.{col['attempt']} "
-              f"WHERE s.{col['key']} = %s AND s.{col['expires_at']} > %s{lock}")
+              f"WHERE s.{col['key']} = %s AND s.{col['expires_at']} > %s")
     set_state = ("jsonb_set({0}, '{{state}}', %s)" if vendor == "postgresql" else "json_set({0}, '$.state', json(%s))")
-    where = f"{col['updated_at']} = %s WHERE {col['id']} = %s"
+    where = f"{col['updated_at']} = %s WHERE {col['id']} = %s AND {col['updated_at']} = %s"
     fields = tuple(f for f in SandboxCall._meta.concrete_fields if not f.primary_key)
-    insert = (f"INSERT INTO {qn(SandboxCall._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
-              f"VALUES ({', '.join(['%s'] * len(fields))})")
-    return _InvokeSql(select, f"UPDATE {table} SET {col['state']} = {set_state.format(col['state'])}, {where}",
-                      f"UPDATE {table} SET {col['state']} = %s, {where}", insert, fields)
+    insert = f"INSERT INTO {qn(SandboxCall._meta.db_table)} ({', '.join(qn(f.column) for f in fields)})"
+    return _InvokeSql(select, select + lock,
+                      f"UPDATE {table} SET {col['state']} = {set_state.format(col['state'])}, {where}",
+                      f"UPDATE {table} SET {col['state']} = %s, {where}", insert, ", ".join(["%s"] * len(fields)),
+                      fields)
 
 
 def _restore(pk: int, attempt_id: int, data: Any) -> tuple[Sandbox, bool]:

@@ -234,7 +234,10 @@ def test_a_websocket_conversation(learner_client, course):
     assert learner_client.post(url, {"action": "send"}).status_code == 302  # no connection: a message, not a 500
 
 
-def test_an_invoke_url_request_reads_locks_writes_and_logs_in_three_statements(learner_client, course, fresh_cache):
+def test_an_invoke_url_request_reads_then_writes_if_unchanged_and_logs_in_three_statements(
+        learner_client, course, fresh_cache):
+    """The gateway runs between an unlocked read and a write that applies only to the row as read: the
+    database's write lock (SQLite has one for the whole file) is held for the write and the log alone."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -250,11 +253,59 @@ def test_an_invoke_url_request_reads_locks_writes_and_logs_in_three_statements(l
         assert "UPDATE" in written and "INSERT" in written
     else:
         expected = ["SELECT", "UPDATE", "INSERT"]
+        written = next(q["sql"] for q in queries.captured_queries if q["sql"].startswith("UPDATE"))
     assert [s for s in statements if s not in ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE")] == expected, statements
+    assert written.count('"updated_at" =') == 2  # set, and compared with the value read
     select = next(q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT"))
-    assert "design" not in select  # the attempt's design is not read
-    if connection.features.has_select_for_update:
-        assert "FOR UPDATE" in select
+    assert "design" not in select and "FOR UPDATE" not in select  # the attempt's design is not read
+    sandbox.refresh_from_db()
+    assert sandbox.state["state"]["counter"] == 1 and SandboxCall.objects.filter(sandbox=sandbox).count() == 1
+
+
+def test_a_request_whose_sandbox_changed_meanwhile_is_answered_again_with_the_row_locked(
+        learner_client, course, fresh_cache, monkeypatch):
+    import importlib
+
+    from labs import sandboxes
+
+    sandbox_views = importlib.import_module("labs.views.sandbox")  # labs.views.sandbox is also a view's name
+
+    attempt = solved(learner_client, "rest-order-service")
+    deploy(learner_client, attempt)
+    sandbox = LabSandbox.objects.get(attempt=attempt)
+    url = f"/sandbox/{sandbox.key}/prod/orders"
+    real, answered, interrupted = sandboxes._answer, [], []
+
+    def answer(found, *args):
+        answered.append(found[4])  # the updated_at each answer was computed from
+        result = real(found, *args)
+        if not interrupted:  # another request to the same sandbox is written first
+            interrupted.append(True)
+            assert Client().get(url).status_code == 401
+        return result
+
+    monkeypatch.setattr(sandboxes, "_answer", answer)
+    monkeypatch.setattr(sandboxes, "_CONTENDED", {})
+    counted = []
+
+    class Counting:  # the learner's real-time limit, never reached, counting what it is asked
+        def hit(self, who: str) -> bool:
+            counted.append(who)
+            return False
+
+    monkeypatch.setattr(sandbox_views, "INVOKE_LIMIT", Counting())
+    assert Client().get(url).status_code == 401
+    assert len(answered) == 3 and answered[0] == answered[1] != answered[2]  # read twice, answered again once
+    assert len(counted) == 2  # each request counted once against the learner's real-time limit
+    sandbox.refresh_from_db()
+    assert sandbox.state["state"]["counter"] == 2  # neither request's change to the state is lost
+    assert SandboxCall.objects.filter(sandbox=sandbox).count() == 2  # and each is logged once
+    assert sandboxes._contended(sandbox.key)  # the sandbox's next requests here go the locked way at once
+    answered.clear()
+    assert Client().get(url).status_code == 401
+    assert len(answered) == 1
+    sandbox.refresh_from_db()
+    assert sandbox.state["state"]["counter"] == 3
 
 
 def test_the_invoke_url_stores_what_the_gateway_sandbox_would(learner_client, course, fresh_cache, monkeypatch):
