@@ -69,6 +69,7 @@ def serve(args: list[str]) -> None:
     say("Loading the course content")
     run(*manage, "sync_content", env=env)
     run(*manage, "seed_demo", "--learners", "30", env=env)  # the demo class: something to look at
+    run(*manage, "seed_demo_labs", env=env)  # and the lab designs its record implies
     address = args[0] if args else "127.0.0.1:8000"
     worker = None
     if env["TASKS_BACKEND"] == "database":

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from classroom import labwork
+from classroom.models import Cohort
 from labs import catalog
 from labs.models import LabAttempt, LabSandbox, SandboxCall
 
@@ -193,3 +194,33 @@ def test_the_page_costs_the_same_queries_for_one_design_or_many(
     calls = section(instructor_client.get(page_url(cohort, learner2)).content.decode(), "calls-heading")
     assert calls.count('<details class="card mb-2" id="call-') == labwork.CALLS_SHOWN
     print(f"learner page: {one} queries with 1 design, {many} with 5 designs and 5 sandboxes")
+
+
+def test_the_demo_class_learners_have_the_designs_their_record_implies(course, settings, client):
+    """seed_demo writes the demo class's lab work as events; seed_demo_labs adds the designs behind them, so
+    the instructor's learner page shows a completed lab's design beside the record that says so."""
+    from django.core.management import call_command
+
+    from courseware.events import ObjectType, Verb
+    from courseware.models import LearningEvent
+
+    settings.DEBUG = True
+    call_command("seed_demo", "--learners", "6", "--quiet")
+    call_command("seed_demo_labs", "--quiet")
+    call_command("seed_demo_labs", "--quiet")  # again: nothing doubles
+    done = LearningEvent.objects.filter(verb=Verb.COMPLETED, object_type=ObjectType.LAB,
+                                        actor__username__startswith="learner")
+    started = set(LearningEvent.objects.filter(verb=Verb.VALIDATED, object_type=ObjectType.LAB,
+                                               actor__username__startswith="learner")
+                  .values_list("actor_id", "object_id"))
+    attempts = LabAttempt.objects.filter(user__username__startswith="learner")
+    assert started and set(attempts.values_list("user_id", "scenario")) == started
+    assert attempts.count() == len(started)
+    event = done.first()
+    attempt = attempts.get(user_id=event.actor_id, scenario=event.object_id)
+    assert attempt.completed_at == event.timestamp and attempt.started_at <= attempt.completed_at
+    assert attempt.read_design()[0] == catalog.scenarios()[event.object_id].reference_solution
+    cohort = Cohort.objects.get(name="Demo class")
+    client.force_login(cohort.owner)
+    page = client.get(reverse("cohort_learner", args=[cohort.pk, event.actor_id])).content.decode()
+    assert catalog.scenarios()[event.object_id].title in page and "<svg" in page  # the design, drawn
