@@ -140,6 +140,8 @@ STEPS: tuple[Step, ...] = (
          lambda d, p: forms.apply_integrations(d, _rows(p["formset"]), offset=p["formset"].offset),
          ((r"^routes\[(\d+)\]\.integration\.(lambda_arn|uri)$", r"id_integrations-\1-target"),
           (r"^routes\[(\d+)\]\.integration\.request_templates.*$", r"id_integrations-\1-request_template"),
+          (r"^routes\[(\d+)\]\.integration\.response_templates.*$", r"id_integrations-\1-response_template"),
+          (r"^routes\[(\d+)\]\.integration\.responses\[0\].*$", r"id_integrations-\1-error_pattern"),
           (r"^routes\[(\d+)\]\.integration\.(kind|timeout_ms|payload_format_version|service|action|subtype|role_arn|"
            r"connection_id)$", r"id_integrations-\1-\2"),
           (r"^routes\[(\d+)\]\.integration.*$", r"id_integrations-\1-kind"))),

@@ -26,6 +26,7 @@ from .apigw.model import (
     Design,
     MAX_DESIGN_ROUTES,
     Integration,
+    IntegrationResponse,
     RequestValidator,
     Route,
     Stage,
@@ -232,11 +233,31 @@ class IntegrationForm(forms.Form):
         max_length=LONG, required=False, label="Request mapping template (application/json)",
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    # The integration responses of a custom (non-proxy) integration: the default one's template, and one
+    # more chosen by a selection pattern (an imported design may hold others: kept, and listed on the page)
+    response_template = forms.CharField(
+        max_length=LONG, required=False, label="Response mapping template (default response, application/json)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    error_pattern = forms.CharField(
+        max_length=TEXT, required=False, label="Error response: selection pattern",
+        help_text="A regular expression matched against the backend's status code (a custom Lambda "
+                  "integration: the function's errorMessage), e.g. 4\\d{2}.",
+    )
+    error_status = forms.CharField(max_length=10, required=False, label="Error response: status",
+                                   help_text="The method response it answers with, e.g. 400.")
+    error_template = forms.CharField(
+        max_length=LONG, required=False, label="Error response: mapping template (application/json)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     def __init__(self, *args, api_type: str = "rest", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = [("", "Choose…"), *_choice(rules.options_for(api_type).integration_kinds, KIND_LABELS)]
         self.fields["kind"].required = False
+        if api_type == "http":  # HTTP APIs have no integration responses
+            for name in ("response_template", "error_pattern", "error_status", "error_template"):
+                del self.fields[name]
 
 
 IntegrationFormSet = forms.formset_factory(IntegrationForm, formset=PagedFormSet, extra=0, max_num=MAX_DESIGN_ROUTES,
@@ -252,8 +273,37 @@ def integrations_initial(design: Design, routes: slice = slice(None)) -> list[di
             "service": i.service, "action": i.action, "subtype": i.subtype, "role_arn": i.role_arn,
             "timeout_ms": i.timeout_ms, "payload_format_version": i.payload_format_version,
             "request_template": i.request_templates.get("application/json", ""),
+            "response_template": i.response_templates.get("application/json", ""),
         })
+        if i.responses:
+            first = i.responses[0]
+            rows[-1].update(error_pattern=first.selection_pattern, error_status=first.status_code,
+                            error_template=first.templates.get("application/json", ""))
     return rows
+
+
+def _with_json(templates: dict[str, str], text: str | None) -> dict[str, str]:
+    """A template map with its application/json template set from a field (None: the field is not on the
+    form) or removed when the field is empty; templates for other content types are kept."""
+    if text is None:
+        return templates
+    out = {k: v for k, v in templates.items() if k != "application/json"}
+    if text.strip():
+        out["application/json"] = text
+    return out
+
+
+def _responses(integ: Integration, row: dict) -> list[IntegrationResponse]:
+    """The integration's other responses with the first one as the form sets it (the rest kept as they are)."""
+    if "error_pattern" not in row:  # an HTTP API's form: nothing to change
+        return integ.responses
+    rest = integ.responses[1:]
+    first = integ.responses[0] if integ.responses else IntegrationResponse()
+    pattern, status = row.get("error_pattern", ""), row.get("error_status", "").strip()
+    templates = _with_json(first.templates, row.get("error_template", ""))
+    if not (pattern.strip() or status or templates):
+        return rest
+    return [IntegrationResponse(selection_pattern=pattern, status_code=status, templates=templates), *rest]
 
 
 def apply_integrations(design: Design, rows: list[dict], offset: int = 0) -> None:
@@ -271,8 +321,8 @@ def apply_integrations(design: Design, rows: list[dict], offset: int = 0) -> Non
             request_templates=(
                 {"application/json": row["request_template"]} if row.get("request_template", "").strip() else {}
             ),
-            response_templates=route.integration.response_templates,
-            responses=route.integration.responses,
+            response_templates=_with_json(route.integration.response_templates, row.get("response_template")),
+            responses=_responses(route.integration, row),
             request_parameters=route.integration.request_parameters,
             passthrough_behavior=route.integration.passthrough_behavior,
             http_method=route.integration.http_method,

@@ -185,8 +185,10 @@ def test_exercise_1_no_name_selects_the_400_response(learner_client, attempt):
 
 def test_the_integrations_step_shows_both_responses_and_saving_it_keeps_them(learner_client, attempt):
     page = learner_client.get(builder(attempt, "integrations")).content.decode()
-    assert "<code>400</code> → 400, with a response template" in page
-    assert "otherwise the default → 200, with a response template" in page
+    assert 'name="integrations-0-error_pattern" value="400"' in page
+    assert 'name="integrations-0-error_status" value="400"' in page
+    assert "Tell me your name: add ?name=...&quot;}</textarea>" in page  # the error response's template
+    assert "$stageVariables.greeting" in page  # the default response's template
     design, _ = attempt.read_design()
     saved = learner_client.post(builder(attempt, "integrations"), {**post_data("integrations", design), "stay": "1"})
     assert saved.status_code in (200, 302)
@@ -194,6 +196,28 @@ def test_the_integrations_step_shows_both_responses_and_saving_it_keeps_them(lea
     assert attempt.read_design()[0].routes[0].integration.responses == design.routes[0].integration.responses != []
     assert learner_client.post(reverse("labs:sandbox_deploy", args=[attempt.pk])).status_code == 302
     assert send(learner_client, attempt, 1).status == 400
+
+
+def test_the_learner_edits_and_removes_the_error_response_in_the_form(learner_client, attempt):
+    design, _ = attempt.read_design()
+    data = post_data("integrations", design)
+    changed = {**data, "integrations-0-error_pattern": "4\\d{2}", "integrations-0-error_status": "422",
+               "integrations-0-error_template": '{"problem": "no name"}', "stay": "1"}
+    assert learner_client.post(builder(attempt, "integrations"), changed).status_code in (200, 302)
+    attempt.refresh_from_db()
+    [response] = attempt.read_design()[0].routes[0].integration.responses
+    assert (response.selection_pattern, response.status_code) == ("4\\d{2}", "422")
+    assert learner_client.post(reverse("labs:sandbox_deploy", args=[attempt.pk])).status_code == 302
+    call = send(learner_client, attempt, 1)
+    assert call.status == 422 and json.loads(call.response["body"]) == {"problem": "no name"}
+
+    cleared = {**changed, "integrations-0-error_pattern": "", "integrations-0-error_status": "",
+               "integrations-0-error_template": ""}
+    assert learner_client.post(builder(attempt, "integrations"), cleared).status_code in (200, 302)
+    attempt.refresh_from_db()
+    assert attempt.read_design()[0].routes[0].integration.responses == []
+    assert learner_client.post(reverse("labs:sandbox_deploy", args=[attempt.pk])).status_code == 302
+    assert send(learner_client, attempt, 1).status == 200  # only the default response is left
 
 
 def test_exercise_2_the_greeting_is_the_calling_stages_variable(learner_client, attempt):

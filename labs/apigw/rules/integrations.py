@@ -401,7 +401,7 @@ def proxy_templates(ctx: Context) -> Iterator[Hit]:
 def integration_responses(ctx: Context) -> Iterator[Hit]:
     for pr in ctx.routes:
         integ = pr.route.integration
-        if not integ.responses or integ.kind in PROXY_KINDS:  # on a proxy, proxy-no-templates says why
+        if not integ.responses or integ.kind in PROXY_KINDS or ctx.api == "http":  # proxy-no-templates says why
             continue
         statuses = {"200": "the default response"}
         patterns: dict[str, int] = {}
