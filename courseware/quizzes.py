@@ -373,8 +373,8 @@ def _update_review(attempt: Attempt, question: Question, response: Response) -> 
         if item is not None and attempt.kind == Attempt.Kind.REVIEW:
             item.streak += 1
             item.save(update_fields=["streak", "updated_at"])
-    elif item is None:
-        ReviewItem.objects.get_or_create(user=attempt.user, question=question)
+    elif item is None:  # one INSERT; a concurrent answer that made it first wins (the unique constraint)
+        ReviewItem.objects.bulk_create([ReviewItem(user=attempt.user, question=question)], ignore_conflicts=True)
     else:
         item.streak = 0
         item.save(update_fields=["streak", "updated_at"])
