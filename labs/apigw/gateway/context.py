@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any
 
 from ..references import LESSONS
@@ -57,7 +58,10 @@ def api_key_value(name: str) -> str:
     return f"{slug}-" + hashlib.sha256(f"sandbox-api-key:{name}".encode()).hexdigest()[:20]
 
 
+@lru_cache(maxsize=1024)
 def api_id_for(seed: int) -> str:
+    """A sandbox's API id (10 letters and digits, as AWS's), the same for the same seed: computed once per
+    process per sandbox, as every request restores its sandbox."""
     digest = hashlib.sha256(f"sandbox-api:{seed}".encode()).hexdigest()
     return "".join(c for c in digest if c.isalnum())[:10]
 
