@@ -224,36 +224,30 @@ def invoke_url(key: str, request: HttpRequest, path: str, body: str, limit: Limi
     sql = _invoke_sql(db.vendor)
     if not _contended(key):
         with db.cursor() as cursor:  # autocommit: a reader neither waits for writers nor makes them wait
-            found = _read(cursor, db, sql.select, key)
-        if not isinstance(found, tuple):
-            return found
-        run = _answer(found, request, path, body, limit)
-        if isinstance(run, str):
-            return run
+            outcome = _read_and_answer(cursor, db, sql.select, key, request, path, body, limit)
+        if isinstance(outcome, str):
+            return outcome
         with transaction.atomic(), db.cursor() as cursor:
-            if _store_and_log(cursor, db, sql, found, *run):
-                return run[3]
+            if _store_and_log(cursor, db, sql, *outcome):
+                return outcome[-1]
         _contend(key)
         limit = None  # this request is counted already
     with transaction.atomic(), db.cursor() as cursor:
-        found = _read(cursor, db, sql.select_for_update, key)
-        if not isinstance(found, tuple):
-            return found
-        run = _answer(found, request, path, body, limit)
-        if isinstance(run, str):
-            return run
-        _store_and_log(cursor, db, sql, found, *run)
-        return run[3]
+        outcome = _read_and_answer(cursor, db, sql.select_for_update, key, request, path, body, limit)
+        if isinstance(outcome, str):
+            return outcome
+        _store_and_log(cursor, db, sql, *outcome)
+        return outcome[-1]
 
 
-def _read(cursor, db, statement: str, key: str) -> tuple | str:
+def _read_and_answer(cursor, db, statement: str, key: str, request: HttpRequest, path: str, body: str,
+                     limit: Limit | None) -> tuple[tuple, Sandbox, bool, Request, Response] | str:
+    """The sandbox row read with ``statement`` and the gateway's answer from its state, or "missing" /
+    "limited"."""
     cursor.execute(statement, [key, db.ops.adapt_datetimefield_value(timezone.now())])
     found = cursor.fetchone()
-    return "missing" if found is None else found
-
-
-def _answer(found: tuple, request: HttpRequest, path: str, body: str,
-            limit: Limit | None) -> tuple[Sandbox, bool, Request, Response] | str:
+    if found is None:
+        return "missing"
     pk, attempt_id, user_id, stored, last_write = found
     if limit is not None and limit.hit(str(user_id)):
         return "limited"
@@ -262,7 +256,7 @@ def _answer(found: tuple, request: HttpRequest, path: str, body: str,
     catch_up(sb, last_write)
     stage, rest = split_invoke_path("/" + path, sb.stages)
     gateway_request = http_request(request, stage, rest, body)
-    return sb, restored, gateway_request, sb.invoke(gateway_request)
+    return found, sb, restored, gateway_request, sb.invoke(gateway_request)
 
 
 #: How long (seconds of monotonic time) a sandbox whose state another request changed under this one

@@ -274,17 +274,17 @@ def test_a_request_whose_sandbox_changed_meanwhile_is_answered_again_with_the_ro
     deploy(learner_client, attempt)
     sandbox = LabSandbox.objects.get(attempt=attempt)
     url = f"/sandbox/{sandbox.key}/prod/orders"
-    real, answered, interrupted = sandboxes._answer, [], []
+    real, answered, interrupted = sandboxes._read_and_answer, [], []
 
-    def answer(found, *args):
-        answered.append(found[4])  # the updated_at each answer was computed from
-        result = real(found, *args)
+    def answer(*args):
+        outcome = real(*args)
+        answered.append(outcome[0][4])  # the updated_at each answer was computed from
         if not interrupted:  # another request to the same sandbox is written first
             interrupted.append(True)
             assert Client().get(url).status_code == 401
-        return result
+        return outcome
 
-    monkeypatch.setattr(sandboxes, "_answer", answer)
+    monkeypatch.setattr(sandboxes, "_read_and_answer", answer)
     monkeypatch.setattr(sandboxes, "_CONTENDED", {})
     counted = []
 
