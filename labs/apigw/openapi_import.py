@@ -37,6 +37,8 @@ from .resolved import DEFAULT_CORS_HEADERS, LAMBDA_INVOCATION_PATH, arn_region, 
 NOT_IN_OPENAPI = ("stages", "api_keys", "usage_plans", "clients", "client_retries")
 
 METHOD_KEYS = ("get", "put", "post", "delete", "options", "head", "patch")
+#: Integration responses kept per integration beside the default: one per status code, 100 to 599.
+MAX_INTEGRATION_RESPONSES = 500
 MAX_IMPORT_BYTES = documents.MAX_DOCUMENT_BYTES  # ImportRestApi body limit [BOTO-V1]
 _LAMBDA_URI = re.compile(r"arn:aws[\w-]*:apigateway:([^:]*):" + re.escape(LAMBDA_INVOCATION_PATH) + r"(.+)/invocations")
 _SERVICE_URI = re.compile(r"arn:aws[\w-]*:apigateway:([^:]*):([^:]+):(action|path)/(.*)", re.DOTALL)
@@ -674,6 +676,10 @@ class _Importer:
             default = responses[first]
             if str(first) not in ("200", "2\\d{2}"):
                 self.note(f"{location}.{first}", "used as the default response mapping", "changed")
+        if len(others) > MAX_INTEGRATION_RESPONSES:
+            self.note(location, f"{len(others) - MAX_INTEGRATION_RESPONSES} response mapping(s) past the first "
+                      f"{MAX_INTEGRATION_RESPONSES} dropped: a method has one per status code, 100 to 599")
+            others = others[:MAX_INTEGRATION_RESPONSES]
         for pattern in others:
             self._other_response(integ, str(pattern), responses[pattern], f"{location}.{pattern}")
         if not isinstance(default, Mapping):

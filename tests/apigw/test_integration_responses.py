@@ -138,3 +138,12 @@ def test_the_rule_names_what_each_response_lacks():
         {"selection_pattern": "4\\d{2}", "status_code": "400"}]})
     assert findings(proxy) == []
     assert any(f.rule_id == "integration.proxy-no-templates" for f in validate(Design.from_dict(proxy)))
+
+
+def test_an_import_keeps_at_most_one_response_per_status_code_and_says_so():
+    mappings = {"default": {"statusCode": "200"}, **{f"x{n}": {"statusCode": "400"} for n in range(600)}}
+    doc = {"openapi": "3.0.1", "info": {"title": "t", "version": "1"}, "paths": {"/thing": {"get": {
+        "x-amazon-apigateway-integration": {"type": "mock", "responses": mappings}}}}}
+    result = openapi.import_openapi(doc)
+    assert len(result.design.routes[0].integration.responses) == 500
+    assert any("100 response mapping(s) past the first 500 dropped" in n.message for n in result.notes)
