@@ -147,3 +147,31 @@ def test_an_import_keeps_at_most_one_response_per_status_code_and_says_so():
     result = openapi.import_openapi(doc)
     assert len(result.design.routes[0].integration.responses) == 500
     assert any("100 response mapping(s) past the first 500 dropped" in n.message for n in result.notes)
+
+
+NESTED = "(" * 450 + "4" + ")" * 450  # under the length limit, and too deep for the parser (RecursionError)
+
+
+def test_a_pattern_too_deep_to_read_is_a_finding_and_skipped_by_the_sandbox_with_a_note():
+    d = design({**HTTP_STATUS, "responses": [{"selection_pattern": NESTED, "status_code": "400"}]})
+    [finding] = findings(d)
+    assert "nests too deeply" in finding
+    answer = call(d, "code=404")
+    assert answer.status == 200  # the default response answers
+    assert "was skipped: it nests too deeply to be read" in step(answer, "integration-response").detail
+
+
+def test_a_pattern_that_matches_too_long_is_stopped_and_skipped(monkeypatch):
+    from labs.apigw import patterns
+    from labs.apigw.gateway import integration
+
+    class Endless:  # what the regex package does past its timeout
+        def fullmatch(self, subject, timeout):
+            assert timeout == patterns.MATCH_TIMEOUT_S
+            raise TimeoutError("regex timed out")
+
+    assert patterns.fullmatch(Endless(), "404") is None
+    monkeypatch.setattr(integration, "compile_pattern", lambda text: (Endless(), ""))
+    answer = call(design(HTTP_STATUS), "code=404")
+    assert answer.status == 200
+    assert "was stopped after 50 ms of matching and skipped" in step(answer, "integration-response").detail

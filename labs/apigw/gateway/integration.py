@@ -16,6 +16,7 @@ import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
+from ..patterns import MATCH_TIMEOUT_S, compile_pattern, fullmatch
 from ..resolved import ResolvedResponse, substitute_stage_variables
 from .backends import BACKENDS, find
 from .functions import FunctionNotFound, Invocation, invoke as functions_invoke
@@ -553,18 +554,25 @@ def _aws_service(ctx: Ctx) -> None:
 # --------------------------------------------------------------------------------------------------
 
 
-def _select_response(responses: tuple[ResolvedResponse, ...], selector: str) -> ResolvedResponse | None:
-    default = None
+def _select_response(responses: tuple[ResolvedResponse, ...], selector: str) -> tuple[ResolvedResponse | None, str]:
+    """The integration response whose selection pattern matches, else the default; and a note on any
+    pattern that could not be used (learner input: see ``patterns``)."""
+    default, skipped = None, []
     for response in responses:
         if not response.selection_pattern:
             default = default or response
             continue
-        try:
-            if re.fullmatch(response.selection_pattern, selector, re.S):
-                return response
-        except re.error:
+        compiled, problem = compile_pattern(response.selection_pattern)
+        if compiled is None:
+            skipped.append(f"the selection pattern {response.selection_pattern!r} was skipped: {problem}")
             continue
-    return default
+        matched = fullmatch(compiled, selector)
+        if matched is None:
+            skipped.append(f"the selection pattern {response.selection_pattern!r} was stopped after "
+                           f"{MATCH_TIMEOUT_S * 1000:g} ms of matching and skipped")
+        elif matched:
+            return response, "".join(f" Note: {s}." for s in skipped)
+    return default, "".join(f" Note: {s}." for s in skipped)
 
 
 def integration_response(ctx: Ctx) -> None:
@@ -580,16 +588,16 @@ def integration_response(ctx: Ctx) -> None:
                  "status, headers and body go to the client as they are.", lesson="lambda-proxy")
         return
     selector = backend["error"] if integ.uses_lambda else str(backend["status"])
-    chosen = _select_response(integ.responses, selector)
+    chosen, skipped = _select_response(integ.responses, selector)
     if chosen is None:
         raise ctx.fail("integration-response", "API_CONFIGURATION_ERROR", f"No integration response matches "
-                       f"{selector!r} and there is no default one.", lesson="custom-integrations")
+                       f"{selector!r} and there is no default one.{skipped}", lesson="custom-integrations")
     status = int(chosen.status_code or 200)
     why = (f"the selection pattern {chosen.selection_pattern!r} matched {selector!r}" if chosen.selection_pattern else
            f"no selection pattern matched {selector or '(no error)'!r}, so the default response answers")
     body, headers = backend["body"], {"Content-Type": "application/json"}
     text, key = _response_template(ctx, chosen.templates)
-    note = ""
+    note = skipped
     if text is not None:
         try:
             rendered = render(text, body=backend["body"], params=ctx.method_params(),

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 
 from ..model import LAMBDA_KINDS, PROXY_KINDS
+from ..patterns import compile_pattern
 from .core import A_API, HTTP, REST, Context, Hit, ParsedRoute, Topic, route_field
 from .sources import COMPARISON, INTEGRATIONS, QUOTAS, guide, rest_api, v2_api
 
@@ -413,11 +414,10 @@ def integration_responses(ctx: Context) -> Iterator[Hit]:
                           "regular expression matched against the backend's HTTP status code (for a custom Lambda "
                           "integration, against the function's errorMessage), e.g. 4\\d{2}.")
             else:
-                try:
-                    re.compile(pattern)
-                except re.error as exc:
-                    yield Hit(loc, label, f"The selection pattern {pattern!r} is not a regular expression this lab "
-                              f"can read ({exc}).")
+                compiled, problem = compile_pattern(pattern)
+                if compiled is None:
+                    yield Hit(loc, label, f"The selection pattern {pattern[:80]!r} is not a regular expression this "
+                              f"lab can read ({problem}).")
                 if pattern in patterns:
                     yield Hit(loc, label, f"Integration response #{patterns[pattern] + 2} has the same selection "
                               f"pattern {pattern!r}, so this one would never be chosen.")
