@@ -220,6 +220,14 @@ def test_the_learner_edits_and_removes_the_error_response_in_the_form(learner_cl
     assert send(learner_client, attempt, 1).status == 200  # only the default response is left
 
 
+def test_a_pattern_that_is_not_a_regular_expression_is_a_finding_in_the_builder(learner_client, attempt):
+    design, _ = attempt.read_design()
+    data = {**post_data("integrations", design), "integrations-0-error_pattern": "(4\\d{2}", "stay": "1"}
+    page = learner_client.post(builder(attempt, "integrations"), data, follow=True)
+    assert page.status_code == 200
+    assert "is not a regular expression this lab can read" in page.content.decode()
+
+
 def test_exercise_2_the_greeting_is_the_calling_stages_variable(learner_client, attempt):
     call = send(learner_client, attempt, 2)
     assert call.status == 200
