@@ -51,18 +51,24 @@ def locked(attempt: LabAttempt) -> LabSandbox:
 CATCH_UP_MS = 7 * 24 * 3600 * 1000.0
 
 
+def _aware(value: datetime | str | None) -> datetime | None:
+    """A row's ``updated_at`` as an aware datetime: a raw SQLite row holds naive UTC text."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value is not None and timezone.is_naive(value):
+        value = timezone.make_aware(value, UTC)
+    return value
+
+
 def catch_up(sb: Sandbox, last_write: datetime | str | None) -> None:
     """Requests from a browser or curl arrive in real time. Before one is answered, the sandbox's virtual
     clock moves on by the real time since the sandbox last changed, so token buckets refill and quota
     periods turn over as they would on AWS: a curl loop at 5 requests a second is throttled as one, not
     as 5,000 requests at a single instant. (Load tests, objectives' replays and the CLI set their own
     virtual times from there.)"""
-    if isinstance(last_write, str):  # a raw SQLite row: naive UTC text
-        last_write = parse_datetime(last_write)
+    last_write = _aware(last_write)
     if last_write is None:
         return
-    if timezone.is_naive(last_write):
-        last_write = timezone.make_aware(last_write, UTC)
     elapsed = (timezone.now() - last_write).total_seconds() * 1000.0
     if elapsed > 0:
         sb.advance(min(elapsed, CATCH_UP_MS))
@@ -284,14 +290,8 @@ def _contend(key: str) -> None:
 def _next_write(last_write: datetime | str | None) -> datetime:
     """Now, or a microsecond after the write read if the clock has not moved past it: a row's
     ``updated_at`` only ever goes forward, so an unchanged value means an unchanged row."""
-    now = timezone.now()
-    if isinstance(last_write, str):
-        last_write = parse_datetime(last_write)
-    if last_write is not None:
-        if timezone.is_naive(last_write):
-            last_write = timezone.make_aware(last_write, UTC)
-        now = max(now, last_write + timedelta(microseconds=1))
-    return now
+    now, last_write = timezone.now(), _aware(last_write)
+    return now if last_write is None else max(now, last_write + timedelta(microseconds=1))
 
 
 def _store_and_log(cursor, db, sql: _InvokeSql, found: tuple, sb: Sandbox, restored: bool, gateway_request: Request,
