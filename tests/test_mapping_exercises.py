@@ -20,6 +20,7 @@ import yaml
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 
 from courseware.models import Lesson
@@ -28,6 +29,7 @@ from labs.apigw.gateway import Request, Sandbox
 from labs.apigw.model import Stage
 from labs.models import LabAttempt, LabSandbox, SandboxCall
 
+from .factories import make_user
 from .labs_support import post_data
 from .test_labs import builder
 
@@ -226,6 +228,22 @@ def test_a_pattern_that_is_not_a_regular_expression_is_a_finding_in_the_builder(
     page = learner_client.post(builder(attempt, "integrations"), data, follow=True)
     assert page.status_code == 200
     assert "is not a regular expression this lab can read" in page.content.decode()
+
+
+def test_oversized_error_response_fields_are_refused_with_a_message_and_nothing_is_lost(learner_client, attempt):
+    before = attempt.read_design()[0].routes[0].integration.responses
+    data = {**post_data("integrations", attempt.read_design()[0]), "integrations-0-error_status": "4" * 11,
+            "integrations-0-error_pattern": "x" * 501, "stay": "1"}
+    page = learner_client.post(builder(attempt, "integrations"), data)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Ensure this value has at most 10 characters" in html and "at most 500 characters" in html
+    attempt.refresh_from_db()
+    assert attempt.read_design()[0].routes[0].integration.responses == before
+    stranger = Client()
+    stranger.force_login(make_user("stranger"))  # another learner, with this design's id in the URL
+    assert stranger.get(builder(attempt, "integrations")).status_code == 404
+    assert stranger.post(builder(attempt, "integrations"), data).status_code == 404
 
 
 def test_exercise_2_the_greeting_is_the_calling_stages_variable(learner_client, attempt):
