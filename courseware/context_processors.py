@@ -15,4 +15,6 @@ def site(request: HttpRequest) -> dict:
         "content_release": SimpleLazyObject(lambda: pagecache.fragment_key(request)),
         # What a kept fragment's form holds for a token: the reader's own replaces it on the way out.
         "csrf_placeholder": pagecache.CSRF_PLACEHOLDER,
+        # Django's own `csrf_token`, but masked once for the page and its fragments' placeholder.
+        "csrf_token": SimpleLazyObject(lambda: pagecache.reader_token(request)),
     }

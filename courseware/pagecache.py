@@ -92,6 +92,18 @@ def content_changed(**kwargs) -> None:
         ContentRelease.objects.create(pk=1, **fields)
 
 
+def reader_token(request: HttpRequest) -> str:
+    """The reader's CSRF token (``get_token``), masked once per request: Django masks it anew on every
+    call, 0.1 ms of random numbers each, and a page with a kept fragment needs it twice (its own forms
+    and the fragments' placeholder). A new secret (``rotate_token`` at login) gets a new mask."""
+    secret = request.META.get("CSRF_COOKIE")
+    masked = getattr(request, "_reader_token", None)
+    if secret is None or masked is None or masked[0] != secret:
+        token = get_token(request)
+        request._reader_token = masked = (request.META["CSRF_COOKIE"], token)
+    return masked[1]
+
+
 class CsrfPlaceholderMiddleware:
     """Fragments are kept for every reader, so a form inside one is rendered with `CSRF_PLACEHOLDER`
     for its token (`{% with csrf_token=csrf_placeholder %}`); on the way out the placeholder becomes
@@ -104,7 +116,7 @@ class CsrfPlaceholderMiddleware:
         response = self.get_response(request)
         if (not response.streaming and response.get("Content-Type", "").startswith("text/html")
                 and _PLACEHOLDER_BYTES in response.content):
-            response.content = response.content.replace(_PLACEHOLDER_BYTES, get_token(request).encode())
+            response.content = response.content.replace(_PLACEHOLDER_BYTES, reader_token(request).encode())
         return response
 
 

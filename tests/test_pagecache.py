@@ -128,6 +128,24 @@ def test_forms_in_kept_fragments_carry_the_readers_own_token(learner, course):
                       {"anchor": anchor, "csrfmiddlewaretoken": pagecache.CSRF_PLACEHOLDER}).status_code == 403
 
 
+def test_a_page_holds_one_masked_token_and_the_next_page_another(learner, course):
+    """The reader's token is masked once a response (courseware/pagecache.py, `reader_token`): the
+    page's own forms, its htmx header and the kept fragments' forms carry the same value, each
+    accepted; the next response masks it afresh, as Django does against BREACH."""
+    reader = Client(enforce_csrf_checks=True)
+    reader.force_login(learner)
+    lesson = course[1]
+    reader.get(lesson.get_absolute_url())
+    html = reader.get(lesson.get_absolute_url()).content.decode()
+    tokens = set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html))
+    tokens |= set(re.findall(r'"X-CSRFToken": "([^"]+)"', html))
+    assert len(tokens) == 1 and pagecache.CSRF_PLACEHOLDER not in tokens
+    (token,) = tokens
+    assert token not in reader.get(lesson.get_absolute_url()).content.decode()
+    response = reader.post(reverse("lesson_complete", args=[lesson.slug]), {"csrfmiddlewaretoken": token})
+    assert response.status_code == 302 and LessonProgress.objects.filter(user=learner, lesson=lesson).exists()
+
+
 def test_the_kept_site_header_is_each_readers_own(learner, instructor, course, admin_user):
     """The header is kept per release, page and role: every reader still sees their own name, and
     only instructors the dashboard, only staff the site administration."""

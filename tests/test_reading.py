@@ -95,3 +95,18 @@ def test_the_user_is_loaded_with_their_role(learner, instructor):
     assert backend.get_user(learner.pk)._is_instructor is False
     User.objects.filter(pk=learner.pk).update(is_active=False)
     assert backend.get_user(learner.pk) is None
+
+
+def test_the_user_loaded_by_hand_is_the_orms_user(learner):
+    """The signed-in user is read with a written-once statement (courseware/rows.py): every field as
+    the ORM gives it (dates as aware datetimes, flags as booleans), and it saves like any other."""
+    User.objects.filter(pk=learner.pk).update(last_login=timezone.now(), first_name="Ada", is_staff=True)
+    expected = User.objects.get(pk=learner.pk)
+    loaded = RoleAwareBackend().get_user(learner.pk)
+    for field in User._meta.concrete_fields:
+        assert getattr(loaded, field.attname) == getattr(expected, field.attname), field.name
+    assert loaded.is_staff is True and timezone.is_aware(loaded.date_joined)
+    assert not loaded._state.adding and loaded._state.db == "default"
+    loaded.first_name = "Augusta"
+    loaded.save(update_fields=["first_name"])
+    assert User.objects.get(pk=learner.pk).first_name == "Augusta"

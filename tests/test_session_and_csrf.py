@@ -10,13 +10,16 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from dataclasses import dataclass
 from importlib import import_module
 from typing import Callable
 
 import pytest
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.test import Client
+from django.utils import timezone
 from django.urls import reverse
 
 from classroom.models import Cohort
@@ -42,6 +45,20 @@ def token_in(html: str) -> str:
 
 def session_store():
     return import_module(settings.SESSION_ENGINE).SessionStore
+
+
+def test_a_session_is_read_back_as_saved_and_an_expired_one_is_not(learner):
+    """The database store read by hand (courseware/session_store.py; the SQLite set-up's store)."""
+    from courseware.session_store import SessionStore
+
+    store = SessionStore()
+    store["planted"] = {"a": [1, 2]}
+    store.save()
+    again = SessionStore(store.session_key)
+    assert again["planted"] == {"a": [1, 2]} and again.session_key == store.session_key
+    Session.objects.filter(session_key=store.session_key).update(expire_date=timezone.now() - timedelta(seconds=1))
+    expired = SessionStore(store.session_key)
+    assert "planted" not in expired and expired.session_key is None
 
 
 # --- Session fixation ----------------------------------------------------------------------------------------
