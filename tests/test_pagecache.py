@@ -146,6 +146,14 @@ def test_a_page_holds_one_masked_token_and_the_next_page_another(learner, course
     assert response.status_code == 302 and LessonProgress.objects.filter(user=learner, lesson=lesson).exists()
 
 
+def test_no_template_comment_reaches_the_page(learner, course):
+    """`{# ... #}` is a one-line comment in Django: one spread over lines is sent as text."""
+    reader = Client()
+    reader.force_login(learner)
+    for url in (reverse("home"), course[1].get_absolute_url()):
+        assert "{#" not in reader.get(url).content.decode() and "{#" not in Client().get(url).content.decode()
+
+
 def test_the_kept_site_header_is_each_readers_own(learner, instructor, course, admin_user):
     """The header is kept per release, page and role: every reader still sees their own name, and
     only instructors the dashboard, only staff the site administration."""
