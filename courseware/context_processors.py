@@ -8,11 +8,16 @@ from .roles import is_instructor
 
 
 def site(request: HttpRequest) -> dict:
+    user = getattr(request, "user", None)
+    signed_in = user is not None and user.is_authenticated
+    instructor = is_instructor(user) if signed_in else False
     return {
         "site_name": settings.SITE_NAME,
-        "user_is_instructor": is_instructor(request.user) if hasattr(request, "user") else False,
-        # Read only by templates with cached fragments (courseware/pagecache.py), so other pages pay nothing.
-        "content_release": SimpleLazyObject(lambda: pagecache.fragment_key(request)),
+        "user_is_instructor": instructor,
+        # What kept fragments differ by (courseware/templatetags/fragments.py), as plain values: a
+        # template looking up ``user.…`` goes through the lazy user and a failed ``user[…]`` first.
+        "signed_in": signed_in,
+        "reader_key": (signed_in, instructor, user.is_staff, user.first_name, user.username) if signed_in else (),
         # What a kept fragment's form holds for a token: the reader's own replaces it on the way out.
         "csrf_placeholder": pagecache.CSRF_PLACEHOLDER,
         # Django's own `csrf_token`, but masked once for the page and its fragments' placeholder.

@@ -6,18 +6,19 @@ progress ticks, bookmarks and header belong to the reader. So:
 - **Whole pages for anonymous visitors** (`public_page`: home, outline, lessons, glossary, labs list)
   are kept after the first render and sent as they are.
 - **Rows that are the same for every reader** (`kept`: a lesson, the course's lessons in order).
-- **Fragments of everyone's pages** (`{% cache None <name> <vars> content_release using="local" %}`,
-  Django's own fragment cache) are kept the same way; a signed-in page renders only what is theirs
-  around them.
+- **Fragments of everyone's pages** (`{% fragment <name> <vars> %}`,
+  courseware/templatetags/fragments.py) are kept the same way, in `FRAGMENTS`; a signed-in page
+  renders only what is theirs around them.
 
 Both are keyed by the *release token* (`ContentRelease`), a random string the database changes in the
 same transaction as the course (`sync_content`, an edit in the admin). Reading it is one indexed query
 a request, so every app server sees a new course at once and none can pair the new token with old
 content; nothing has to be told to forget anything, old keys are never asked for again and age out.
 
-The store is the process-local `local` cache (LocMem, bounded): about twenty pages and a few hundred
-fragments per worker, a few MB at most, and no network round trip on the hot path. Code changes arrive
-with a restart, which empties it.
+The stores are process-local and bounded: the `local` cache (LocMem) for pages and rows, about twenty
+pages per worker, and `FRAGMENTS` for a few hundred fragments; a few MB at most, and no network round
+trip on the hot path. Code changes arrive with a restart, which empties them (`forget` does it in
+tests).
 
 Nothing private may be kept: a page is kept only if the request carried no session or messages cookie
 and its response set no cookie and used no CSRF token; a fragment holding a form gets the placeholder
@@ -28,8 +29,10 @@ and its response set no cookie and used no CSRF token; a fragment holding a form
 from __future__ import annotations
 
 import functools
+import threading
 import uuid
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from django.conf import settings
@@ -44,6 +47,48 @@ STORE = "local"
 # Letters only: it survives HTML escaping unchanged, and nothing in a page can spell it by chance.
 CSRF_PLACEHOLDER = "csrfplaceholderXq7PzKw3"
 _PLACEHOLDER_BYTES = CSRF_PLACEHOLDER.encode()
+
+
+class FragmentStore:
+    """Rendered fragments by key (a tuple of the values they were rendered for), at most
+    ``max_entries``, the least recently used going first; safe to share between threads."""
+
+    def __init__(self, max_entries: int) -> None:
+        self.max_entries = max_entries
+        self._items: OrderedDict[Hashable, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> str | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def set(self, key: Hashable, html: str) -> None:
+        with self._lock:
+            self._items[key] = html
+            self._items.move_to_end(key)
+            while len(self._items) > self.max_entries:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+#: The fragments of this process (`{% fragment %}`): a site-header per kind of reader, a lesson's
+#: head, foot and contents per set of bookmarks, its outline per set of ticks.
+FRAGMENTS = FragmentStore(max_entries=2000)
+
+
+def forget() -> None:
+    """Drop every kept page, row and fragment of this process."""
+    caches[STORE].clear()
+    FRAGMENTS.clear()
 
 
 def release(request: HttpRequest | None = None) -> str | None:
@@ -78,7 +123,7 @@ def kept(request: HttpRequest, name: str, compute: Callable[[], Any]) -> Any:
 
 
 def fragment_key(request: HttpRequest) -> str:
-    """The token for `{% cache %}` keys: a fresh one when there is no release, so nothing cached
+    """The token for `{% fragment %}` keys: a fresh one when there is no release, so nothing cached
     then is ever found again."""
     return release(request) or uuid.uuid4().hex
 

@@ -40,9 +40,9 @@ def _forget_kept_pages():
     """Each test starts with no page or fragment kept (courseware/pagecache.py). The release token
     would tell a changed course apart, but a test's rollback brings the old token back, and tests
     change lessons with bulk updates that (unlike `sync_content`) make no new release."""
-    from django.core.cache import caches
+    from courseware import pagecache
 
-    caches["local"].clear()
+    pagecache.forget()
 
 
 @pytest.fixture

@@ -187,3 +187,38 @@ def test_logging_out_from_the_kept_header_uses_the_readers_own_token(learner, co
     assert token != pagecache.CSRF_PLACEHOLDER
     assert reader.post(reverse("logout"), {"csrfmiddlewaretoken": token}).status_code == 302
     assert "_auth_user_id" not in reader.session
+
+
+def test_the_fragment_store_keeps_the_most_recently_used_and_a_bounded_number():
+    store = pagecache.FragmentStore(max_entries=2)
+    store.set(("a",), "<p>a</p>")
+    store.set(("b",), "<p>b</p>")
+    assert store.get(("a",)) == "<p>a</p>"  # a is now the most recently used
+    store.set(("c",), "<p>c</p>")
+    assert store.get(("b",)) is None and store.get(("a",)) == "<p>a</p>" and len(store) == 2
+
+
+def test_a_fragment_is_kept_per_release_and_per_value(db, course):
+    from django.template import RequestContext, Template
+
+    template = Template("{% load fragments %}{% fragment probe n %}{{ n }} {{ extra }}{% endfragment %}")
+    request = RequestFactory().get("/")
+
+    def render(**values):
+        return template.render(RequestContext(request, values))
+
+    assert render(n=1, extra="first") == "1 first"
+    assert render(n=1, extra="second") == "1 first"  # kept: only n is what it varies by
+    assert render(n=2, extra="second") == "2 second"
+    pagecache.content_changed()  # a new release of the course
+    request = RequestFactory().get("/")  # the token is read once a request
+    assert render(n=1, extra="third") == "1 third"
+    assert render(n=[1], extra="fourth") == "[1] fourth"  # a value no key can hold: rendered, not kept
+    assert render(n=[1], extra="fifth") == "[1] fifth"
+
+
+def test_a_fragment_without_a_name_is_a_template_error():
+    from django.template import Template, TemplateSyntaxError
+
+    with pytest.raises(TemplateSyntaxError, match="takes a name"):
+        Template("{% load fragments %}{% fragment %}x{% endfragment %}")
