@@ -109,6 +109,13 @@ def test_a_lab_completed_on_a_phone(phone_page, course):
     page.wait_for_url("**/designs/*/api/")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390, "the builder scrolls sideways on a phone"
 
+    def tap_and_type(field, text: str) -> None:
+        """A finger on the field, then the keyboard, once the tap has put the focus there (a touch
+        focuses the field after the tap's events are handled, not as tap() returns)."""
+        field.tap()
+        expect(field).to_be_focused()
+        page.keyboard.type(text)
+
     def save_and_continue(next_step: str) -> None:
         page.get_by_role("button", name="Save and continue").tap()
         page.wait_for_url(f"**/{next_step}/")
@@ -116,10 +123,8 @@ def test_a_lab_completed_on_a_phone(phone_page, course):
 
     # 1. The API
     assert_no_axe_violations(page)
-    page.get_by_label("Name", exact=True).tap()
-    page.keyboard.type(solution.name)
-    page.get_by_label("Description").tap()
-    page.keyboard.type(solution.description)
+    tap_and_type(page.get_by_label("Name", exact=True), solution.name)
+    tap_and_type(page.get_by_label("Description"), solution.description)
     page.get_by_role("radio", name="HTTP API").tap()
     expect(_status(page)).to_contain_text(f"1 of {total} objectives met")
     save_and_continue("endpoint")
@@ -138,6 +143,7 @@ def test_a_lab_completed_on_a_phone(phone_page, course):
             expect(page.get_by_label(f"Route {index + 1}", exact=True)).to_be_focused()
         else:
             page.get_by_label(f"Route {index + 1}", exact=True).tap()
+            expect(page.get_by_label(f"Route {index + 1}", exact=True)).to_be_focused()
         page.keyboard.type(key)
     assert_no_axe_violations(page)
     save_and_continue("integrations")
@@ -147,8 +153,7 @@ def test_a_lab_completed_on_a_phone(phone_page, course):
     for index, route in enumerate(solution.routes):
         integration = route.integration
         page.locator(f"#id_integrations-{index}-kind").select_option(integration.kind)
-        page.locator(f"#id_integrations-{index}-target").tap()
-        page.keyboard.type(integration.lambda_arn)
+        tap_and_type(page.locator(f"#id_integrations-{index}-target"), integration.lambda_arn)
         page.locator(f"#id_integrations-{index}-timeout_ms").fill(str(integration.timeout_ms))
         page.locator(f"#id_integrations-{index}-payload_format_version").select_option(
             integration.payload_format_version)
@@ -156,8 +161,7 @@ def test_a_lab_completed_on_a_phone(phone_page, course):
 
     # 5. Security: the JWT authorizer, each route behind it, and CORS for the web app.
     authorizer = solution.authorizers[0]
-    page.locator("#id_authorizers-0-name").tap()
-    page.keyboard.type(authorizer.name)
+    tap_and_type(page.locator("#id_authorizers-0-name"), authorizer.name)
     page.locator("#id_authorizers-0-type").select_option(authorizer.type)
     page.locator("#id_authorizers-0-identity_sources").fill(", ".join(authorizer.identity_sources))
     page.locator("#id_authorizers-0-issuer").fill(authorizer.issuer)
@@ -175,8 +179,7 @@ def test_a_lab_completed_on_a_phone(phone_page, course):
 
     # 6. Stages: the last step saves and stays.
     stage = solution.stages[0]
-    page.locator("#id_stages-0-name").tap()
-    page.keyboard.type(stage.name)
+    tap_and_type(page.locator("#id_stages-0-name"), stage.name)
     page.locator("#id_stages-0-throttle_rate").fill(str(stage.throttle_rate))
     page.locator("#id_stages-0-throttle_burst").fill(str(stage.throttle_burst))
     page.locator("#id_stages-0-auto_deploy").tap()
