@@ -220,8 +220,8 @@ def _trim(sandbox_id: int, db=connection) -> None:
     qn, meta = db.ops.quote_name, SandboxCall._meta
     table, pk, column = qn(meta.db_table), qn(meta.pk.column), qn(meta.get_field("sandbox").column)
     with db.cursor() as cursor:
-        cursor.execute(f"{_unsynced(db)}DELETE FROM {table} WHERE {column} = %s AND {pk} < (SELECT {pk} FROM {table} "
-                       f"WHERE {column} = %s ORDER BY {pk} DESC LIMIT 1 OFFSET %s)",
+        cursor.execute(f"{_unsynced(db)}DELETE FROM {table} WHERE {column} = %s AND {pk} < "
+                       f"(SELECT {pk} FROM {table} WHERE {column} = %s ORDER BY {pk} DESC LIMIT 1 OFFSET %s)",
                        [sandbox_id, sandbox_id, SandboxCall.KEEP_CALLS - 1])
 
 

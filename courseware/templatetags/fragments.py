@@ -4,8 +4,9 @@ values in this process and for each release of the course, and then sent as it w
 
 The release token is part of every key (read from the request, so no fragment can leave it out): a new
 course is never paired with fragments of the old one. The values are everything the fragment shows that
-differs between readers (signed in or not, their ticks, their bookmarks; the header's name and role). A fragment holding a form is
-wrapped in ``{% with csrf_token=csrf_placeholder %}`` (the reader's token goes in on the way out).
+differs between readers (signed in or not, their ticks, their bookmarks; the header's name and role).
+A fragment holding a form is wrapped in ``{% with csrf_token=csrf_placeholder %}`` (the reader's token
+goes in on the way out).
 
 It does what Django's ``{% cache None name value ... using="local" %}`` did here, for a tenth of the
 cost: the key is the values themselves, not an MD5 of them checked against memcached's rules, and the
