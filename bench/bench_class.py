@@ -8,6 +8,8 @@ share is printed with each run), 300 learners, steady phase of 60 s, think 5 s:
     SQLite               10 s    66     15/54 ms      51 ms            63 ms              0.95
     PostgreSQL + Redis   10 s    62     48/2895 ms    2998 ms          2330 ms            1.61
     PostgreSQL + Redis   30 s    66     33/140 ms     139 ms           150 ms             1.41
+    SQLite (afternoon)   30 s    67     36/159 ms     143 ms           153 ms             1.47
+                         (1a09c6c again that afternoon: 146 and 153 ms, 19 ms a request: the machine)
     PostgreSQL + Redis   30 s    66     39/175 ms     108-174 ms       123-158 ms         1.53
                          (two runs at b7d9b8d: quiz answer p95 108 and 174 ms, builder check 123 and 158 ms)
     SQLite, 600 learners (--spawn-rate 5)
