@@ -31,10 +31,10 @@ from __future__ import annotations
 import functools
 import threading
 import uuid
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
+from cachetools import LRUCache
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import caches
@@ -51,26 +51,20 @@ _PLACEHOLDER_BYTES = CSRF_PLACEHOLDER.encode()
 
 class FragmentStore:
     """Rendered fragments by key (a tuple of the values they were rendered for), at most
-    ``max_entries``, the least recently used going first; safe to share between threads."""
+    ``max_entries``, the least recently used going first (cachetools' ``LRUCache``); safe to share
+    between threads."""
 
     def __init__(self, max_entries: int) -> None:
-        self.max_entries = max_entries
-        self._items: OrderedDict[Hashable, str] = OrderedDict()
+        self._items: LRUCache[Hashable, str] = LRUCache(maxsize=max_entries)
         self._lock = threading.Lock()
 
     def get(self, key: Hashable) -> str | None:
         with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-            return found
+            return self._items.get(key)
 
     def set(self, key: Hashable, html: str) -> None:
         with self._lock:
             self._items[key] = html
-            self._items.move_to_end(key)
-            while len(self._items) > self.max_entries:
-                self._items.popitem(last=False)
 
     def clear(self) -> None:
         with self._lock:

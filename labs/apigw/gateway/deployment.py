@@ -12,10 +12,11 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from cachetools import LRUCache
 
 from ..model import Design
 from ..resolved import Preflight, ResolvedApi, ResolvedRoute, ResolvedStage, resolve
@@ -136,16 +137,22 @@ class _Resolved:
     kept here. The values are shared: nothing may change them (the gateway only reads them)."""
 
     def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self._entries: OrderedDict[str, tuple[Mapping[str, Any], ResolvedApi, Router]] = OrderedDict()
         self._lock = threading.Lock()
+        self.limit = limit
+
+    @property
+    def limit(self) -> int:
+        return int(self._entries.maxsize)
+
+    @limit.setter
+    def limit(self, limit: int) -> None:
+        """A new bound starts an empty memory."""
+        with self._lock:
+            self._entries: LRUCache[str, tuple[Mapping[str, Any], ResolvedApi, Router]] = LRUCache(maxsize=limit)
 
     def get(self, digest: str) -> tuple[Mapping[str, Any], ResolvedApi, Router] | None:
         with self._lock:
-            entry = self._entries.get(digest)
-            if entry is not None:
-                self._entries.move_to_end(digest)
-            return entry
+            return self._entries.get(digest)
 
     def build(self, design: Design | Mapping[str, Any]) -> tuple[str, Mapping[str, Any], ResolvedApi, Router]:
         if not isinstance(design, Design):
@@ -158,8 +165,6 @@ class _Resolved:
             entry = (data, api, Router(api))
             with self._lock:
                 self._entries[digest] = entry
-                while len(self._entries) > self.limit:
-                    self._entries.popitem(last=False)
         return (digest, *entry)
 
     def clear(self) -> None:
